@@ -19,7 +19,7 @@ export function formatCount(n: number | bigint): string {
 export function formatDurationNs(ns: bigint): string {
   if (ns < 0n) return '-' + formatDurationNs(-ns);
   if (ns < 1_000_000n) return `${Number(ns) / 1000}µs`;
-  if (ns < 1_000_000_000n) return `${(Number(ns) / 1e6).toFixed(1)}ms`;
+  if (ns < 1_000_000_000n) return `${(Number(ns) / 1e6).toFixed(3)}ms`;
   const totalMs = ns / 1_000_000n;
   const h = totalMs / 3_600_000n;
   const m = (totalMs % 3_600_000n) / 60_000n;

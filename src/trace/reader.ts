@@ -1,0 +1,178 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { type RecordBatch, RecordBatchReader, type Schema } from 'apache-arrow';
+import { UserError } from '../util/errors.js';
+import './compression.js';
+import { hasFooter, MessageHeader, type ScanEnd, type ScannedMessage, scanMessages, streamStart } from './ipc-scan.js';
+import { FORMAT_VERSION, parseFormatVersion, parseTraceMetadata, type TraceMetadata } from './schema.js';
+
+/**
+ * Opens a trace and iterates its record batches lazily, one message at a time, whether or not
+ * its writer finished. Bad files fail with a UserError that names the file and the byte offset.
+ */
+
+export interface TraceEnding {
+  /** True when the file has its footer: the writer closed it. */
+  complete: boolean;
+  /** Record batches read. */
+  batches: number;
+  /** For an incomplete file: the byte offset where readable data ends, and why. */
+  stoppedAt?: number;
+  detail?: string;
+}
+
+export interface TraceFile {
+  readonly path: string;
+  readonly size: number;
+  readonly format: 'file' | 'stream';
+  readonly schema: Schema;
+  readonly metadata: TraceMetadata;
+  /** Whether the file ends with a valid Arrow footer (a closed writer). */
+  readonly hasFooter: boolean;
+  /** The record batches, lazily. Can be called once. */
+  batches(): Generator<RecordBatch>;
+  /** After `batches()` is exhausted: how the data ended. */
+  ending(): TraceEnding;
+  close(): void;
+}
+
+const EOS = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
+
+function describeEnd(end: ScanEnd | null): string {
+  if (!end) return 'reading stopped early';
+  switch (end.kind) {
+    case 'eos':
+      return 'end of stream';
+    case 'eof':
+      return 'the file ends after a complete batch, without the Arrow footer (the writer did not finish)';
+    case 'truncated':
+    case 'corrupt':
+      return end.detail;
+  }
+}
+
+export function openTrace(path: string): TraceFile {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(`${path}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
+  try {
+    return openTraceFd(path, fd);
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+}
+
+function openTraceFd(path: string, fd: number): TraceFile {
+  const stat = fstatSync(fd);
+  if (stat.isDirectory()) throw new UserError(`${path}: is a directory, not a trace file`);
+  const size = stat.size;
+  if (size === 0) throw new UserError(`${path}: empty file, not an Arrow trace`);
+  const head = new Uint8Array(Math.min(8, size));
+  readSync(fd, head, 0, head.length, 0);
+  const start = streamStart(head);
+  if (!start) {
+    const scapHint = head.length >= 4 && new DataView(head.buffer).getUint32(0, true) === 0x0a0d0d0a ? ' (it looks like a .scap capture)' : '';
+    throw new UserError(`${path}: not an Arrow file: no ARROW1 magic at byte 0${scapHint}`);
+  }
+  const footer = start.format === 'file' && hasFooter(fd, size);
+  const scan = scanMessages(fd, start.start, size);
+  const first = scan.next();
+  if (!first) {
+    const end = scan.end;
+    const where = end ? end.offset : start.start;
+    throw new UserError(`${path}: no Arrow schema at byte ${where}: ${end?.kind === 'eof' ? 'the file holds no data after the magic (the writer stopped before writing anything)' : describeEnd(end)}`);
+  }
+  if (first.headerType !== MessageHeader.Schema) {
+    throw new UserError(`${path}: byte ${first.offset}: expected the Arrow schema, found a ${MessageHeader[first.headerType]} message`);
+  }
+  const schema = first.message.header() as Schema;
+  const metadata = parseTraceMetadata(schema.metadata);
+  if (!metadata) {
+    throw new UserError(`${path}: an Arrow file, but not a tsfalco trace (its schema has no tsfalco.format_version metadata)`);
+  }
+  const version = parseFormatVersion(metadata.formatVersion);
+  if (!version) throw new UserError(`${path}: unreadable trace format version "${metadata.formatVersion}"`);
+  if (version.major > FORMAT_VERSION.major) {
+    throw new UserError(
+      `${path}: trace format version ${metadata.formatVersion} is newer than this tsfalco supports (${FORMAT_VERSION.major}.x); upgrade tsfalco to read it`,
+    );
+  }
+  if (version.major < FORMAT_VERSION.major) {
+    throw new UserError(`${path}: trace format version ${metadata.formatVersion} is older than this tsfalco supports (${FORMAT_VERSION.major}.x)`);
+  }
+
+  const batchOffsets: number[] = [];
+  let started = false;
+  let closed = false;
+  let batchesRead = 0;
+
+  function* chunks(): Generator<Uint8Array> {
+    yield (first as ScannedMessage).bytes;
+    for (let m = scan.next(); m; m = scan.next()) {
+      if (m.headerType === MessageHeader.RecordBatch) batchOffsets.push(m.offset);
+      else if (m.headerType !== MessageHeader.DictionaryBatch) {
+        scan.end = { kind: 'corrupt', offset: m.offset, detail: `unexpected ${MessageHeader[m.headerType]} message` };
+        break;
+      }
+      yield m.bytes;
+    }
+    yield EOS;
+  }
+
+  const file: TraceFile = {
+    path,
+    size,
+    format: start.format,
+    schema,
+    metadata,
+    hasFooter: footer,
+    *batches() {
+      if (started) throw new Error('batches() can be called once per open trace');
+      started = true;
+      const reader = RecordBatchReader.from(chunks());
+      const iterator = reader[Symbol.iterator]();
+      for (;;) {
+        let step: IteratorResult<RecordBatch>;
+        try {
+          step = iterator.next();
+        } catch (err) {
+          const offset = batchOffsets[batchesRead] ?? scan.end?.offset ?? 0;
+          throw new UserError(`${path}: corrupt record batch ${batchesRead} at byte ${offset}: ${(err as Error).message}`);
+        }
+        if (step.done) break;
+        batchesRead++;
+        yield step.value;
+      }
+      const end = scan.end;
+      if (end?.kind === 'corrupt') {
+        throw new UserError(`${path}: corrupt data at byte ${end.offset} (after batch ${batchesRead}): ${end.detail}`);
+      }
+    },
+    ending() {
+      const end = scan.end;
+      const complete = end?.kind === 'eos' && (footer || file.format === 'stream');
+      if (complete) return { complete: true, batches: batchesRead };
+      return {
+        complete: false,
+        batches: batchesRead,
+        stoppedAt: end?.offset ?? size,
+        detail: end?.kind === 'eos' ? 'the stream ended but the Arrow footer is missing' : describeEnd(end),
+      };
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      closeSync(fd);
+    },
+  };
+  return file;
+}
+
+/** Message for an incomplete trace, for commands that report it. */
+export function incompleteMessage(path: string, ending: TraceEnding): string {
+  return `${path}: incomplete trace: ${ending.batches} complete batch(es) read; data ends at byte ${ending.stoppedAt}: ${ending.detail}. Run "tsfalco trace repair ${path}" to finish it.`;
+}
