@@ -24,6 +24,10 @@ export type FieldType =
   | 'reltime' // PT_RELTIME: ns duration
   | 'ipaddr' // PT_IPADDR (v4 or v6)
   | 'ipnet' // PT_IPNET
+  | 'ipv4addr'
+  | 'ipv4net'
+  | 'ipv6addr'
+  | 'ipv6net'
   | 'port' // PT_PORT
   | 'l4proto' // PT_L4PROTO
   | 'sockfamily' // PT_SOCKFAMILY
@@ -73,13 +77,52 @@ export interface FieldInfo {
   className?: string;
   /** Restricts the allowed operators; when absent they follow from the type. */
   operators?: readonly string[];
+  /** Human-readable name (libsinsp's display name), for listings. */
+  display?: string;
+  /** EPF_FILTER_ONLY: usable in conditions only, not in outputs. */
+  filterOnly?: boolean;
+  /** EPF_NO_RHS: cannot be compared with another field (`val(...)`), on either side. */
+  noRhs?: boolean;
+  /** EPF_NO_TRANSFORMER: transformers (tolower(), ...) cannot be applied. */
+  noTransformer?: boolean;
+  /**
+   * Without an argument, a filter comparison holds if it holds for ANY of the values the
+   * extractor returns (proc.aname, proc.apid, ...: every ancestor). The extractor returns
+   * an array for such fields when called with arg === undefined.
+   */
+  matchAnyWithoutArg?: boolean;
+  /**
+   * When set, a dotted or bracket key argument must be one of these names (evt.arg.NAME:
+   * event parameter names); otherwise Falco's "unknown event argument NAME".
+   */
+  argNames?: readonly string[];
+}
+
+/**
+ * The event types of a source, for validating `evt.type` values and for Falco's
+ * LOAD_NO_EVTTYPE threshold (Falco counts event codes, e.g. enter and exit, not names).
+ */
+export interface EventTypeTable {
+  /** Every name valid as a value of `evt.type` (events and syscalls). */
+  names: readonly string[];
+  /** Number of event codes a name stands for. */
+  codes(name: string): number;
+  /**
+   * True for names that all share one set of codes (syscalls without an event of their own
+   * map to Falco's two generic events): such codes are counted once however many names match.
+   */
+  shared?(name: string): boolean;
+  /** Total number of event codes (Falco's universe for negations). */
+  totalCodes: number;
 }
 
 /** Metadata for one group of fields, for listings like `falco --list`. */
 export interface FieldClassInfo {
+  /** Class name as Falco lists it, e.g. `process`, `evt`. */
   name: string;
+  /** Short description ("Syscall events only"), may be empty. */
+  shortDesc?: string;
   desc: string;
-  /** Field name prefixes belonging to the class, e.g. ['proc.'] */
   fields: FieldInfo[];
 }
 
@@ -95,6 +138,8 @@ export interface FieldCatalog {
   all(): FieldInfo[];
   /** Optional grouping for listings. */
   classes?(): FieldClassInfo[];
+  /** Optional event-type table (the `syscall` source has one). */
+  eventTypes?: EventTypeTable;
 }
 
 /**
@@ -119,7 +164,12 @@ export function splitFieldName(
 }
 
 /** A simple catalog over a fixed list of fields. */
-export function makeCatalog(source: string, fields: readonly FieldInfo[], classes?: FieldClassInfo[]): FieldCatalog {
+export function makeCatalog(
+  source: string,
+  fields: readonly FieldInfo[],
+  classes?: FieldClassInfo[],
+  eventTypes?: EventTypeTable,
+): FieldCatalog {
   const byName = new Map<string, FieldInfo>();
   for (const f of fields) if (!byName.has(f.name)) byName.set(f.name, f);
   const list = [...byName.values()];
@@ -128,5 +178,6 @@ export function makeCatalog(source: string, fields: readonly FieldInfo[], classe
     lookup: (name) => byName.get(name),
     all: () => list.slice(),
     ...(classes ? { classes: () => classes } : {}),
+    ...(eventTypes ? { eventTypes } : {}),
   };
 }
