@@ -1,5 +1,6 @@
 import { readSync } from 'node:fs';
 import { Message, MessageHeader } from 'apache-arrow';
+import { verifyMessageFlatbuffer } from './ipc-verify.js';
 
 /**
  * Walks the messages of an Arrow IPC stream (the body of an Arrow file) straight from a file
@@ -86,6 +87,11 @@ export function scanMessages(fd: number, start: number, fileSize: number): Messa
         return null;
       }
       const flatbuffer = readExactly(fd, offset + 8, flatbufferLength);
+      const unsound = verifyMessageFlatbuffer(flatbuffer);
+      if (unsound) {
+        scan.end = { kind: 'corrupt', offset, detail: unsound };
+        return null;
+      }
       let message: Message;
       try {
         message = Message.decode(flatbuffer);

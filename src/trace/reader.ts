@@ -89,10 +89,17 @@ function openTraceFd(path: string, fd: number): TraceFile {
   if (first.headerType !== MessageHeader.Schema) {
     throw new UserError(`${path}: byte ${first.offset}: expected the Arrow schema, found a ${MessageHeader[first.headerType]} message`);
   }
-  const schema = first.message.header() as Schema;
+  let schema: Schema;
+  try {
+    schema = first.message.header() as Schema;
+  } catch (err) {
+    throw new UserError(`${path}: unreadable Arrow schema at byte ${first.offset}: ${(err as Error).message}`);
+  }
   const metadata = parseTraceMetadata(schema.metadata);
   if (!metadata) {
-    throw new UserError(`${path}: an Arrow file, but not a tsfalco trace (its schema has no tsfalco.format_version metadata)`);
+    throw new UserError(
+      `${path}: an Arrow file, but not a tsfalco trace (the schema at byte ${first.offset} has no tsfalco.format_version metadata)`,
+    );
   }
   const version = parseFormatVersion(metadata.formatVersion);
   if (!version) throw new UserError(`${path}: unreadable trace format version "${metadata.formatVersion}"`);
@@ -110,9 +117,12 @@ function openTraceFd(path: string, fd: number): TraceFile {
   let closed = false;
   let batchesRead = 0;
 
+  let current: ScannedMessage = first;
+
   function* chunks(): Generator<Uint8Array> {
     yield (first as ScannedMessage).bytes;
     for (let m = scan.next(); m; m = scan.next()) {
+      current = m;
       if (m.headerType === MessageHeader.RecordBatch) batchOffsets.push(m.offset);
       else if (m.headerType !== MessageHeader.DictionaryBatch) {
         scan.end = { kind: 'corrupt', offset: m.offset, detail: `unexpected ${MessageHeader[m.headerType]} message` };
@@ -140,10 +150,12 @@ function openTraceFd(path: string, fd: number): TraceFile {
         try {
           step = iterator.next();
         } catch (err) {
-          const offset = batchOffsets[batchesRead] ?? scan.end?.offset ?? 0;
-          throw new UserError(`${path}: corrupt record batch ${batchesRead} at byte ${offset}: ${(err as Error).message}`);
+          const what = current.headerType === MessageHeader.DictionaryBatch ? 'dictionary batch' : `record batch ${batchesRead}`;
+          throw new UserError(`${path}: corrupt ${what} at byte ${current.offset}: ${(err as Error).message}`);
         }
         if (step.done) break;
+        // apache-arrow yields an empty placeholder batch for a stream that holds only a schema.
+        if (step.value.numRows === 0 && batchOffsets.length <= batchesRead) continue;
         batchesRead++;
         yield step.value;
       }
