@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { type RecordBatch, RecordBatchReader, type Schema } from 'apache-arrow';
+import { Message, type RecordBatch, RecordBatchReader, type Schema } from 'apache-arrow';
+import { Footer } from 'apache-arrow/ipc/metadata/file';
 import { UserError } from '../util/errors.js';
 import './compression.js';
 import { hasFooter, MessageHeader, type ScanEnd, type ScannedMessage, scanMessages, streamStart } from './ipc-scan.js';
@@ -86,20 +87,22 @@ function openTraceFd(path: string, fd: number): TraceFile {
     const where = end ? end.offset : start.start;
     throw new UserError(`${path}: no Arrow schema at byte ${where}: ${end?.kind === 'eof' ? 'the file holds no data after the magic (the writer stopped before writing anything)' : describeEnd(end)}`);
   }
-  if (first.headerType !== MessageHeader.Schema) {
-    throw new UserError(`${path}: byte ${first.offset}: expected the Arrow schema, found a ${MessageHeader[first.headerType]} message`);
-  }
+  // Files from our writer and from pyarrow start with the schema message; apache-arrow's own
+  // file writer puts the schema only in the footer, so fall back to that.
+  let schemaMessage: ScannedMessage | null = first.headerType === MessageHeader.Schema ? first : null;
   let schema: Schema;
   try {
-    schema = first.message.header() as Schema;
+    if (schemaMessage) schema = schemaMessage.message.header() as Schema;
+    else if (footer) schema = readFooterSchema(fd, size);
+    else throw new UserError(`${path}: byte ${first.offset}: expected the Arrow schema, found a ${MessageHeader[first.headerType]} message`);
   } catch (err) {
-    throw new UserError(`${path}: unreadable Arrow schema at byte ${first.offset}: ${(err as Error).message}`);
+    if (err instanceof UserError) throw err;
+    throw new UserError(`${path}: unreadable Arrow schema at byte ${schemaMessage?.offset ?? size}: ${(err as Error).message}`);
   }
   const metadata = parseTraceMetadata(schema.metadata);
   if (!metadata) {
-    throw new UserError(
-      `${path}: an Arrow file, but not a tsfalco trace (the schema at byte ${first.offset} has no tsfalco.format_version metadata)`,
-    );
+    const where = schemaMessage ? `the schema at byte ${schemaMessage.offset}` : 'the schema in its footer';
+    throw new UserError(`${path}: an Arrow file, but not a tsfalco trace (${where} has no tsfalco.format_version metadata)`);
   }
   const version = parseFormatVersion(metadata.formatVersion);
   if (!version) throw new UserError(`${path}: unreadable trace format version "${metadata.formatVersion}"`);
@@ -120,8 +123,8 @@ function openTraceFd(path: string, fd: number): TraceFile {
   let current: ScannedMessage = first;
 
   function* chunks(): Generator<Uint8Array> {
-    yield (first as ScannedMessage).bytes;
-    for (let m = scan.next(); m; m = scan.next()) {
+    yield schemaMessage ? schemaMessage.bytes : encodeMessage(Message.from(schema));
+    for (let m = schemaMessage ? scan.next() : first; m; m = scan.next()) {
       current = m;
       if (m.headerType === MessageHeader.RecordBatch) batchOffsets.push(m.offset);
       else if (m.headerType !== MessageHeader.DictionaryBatch) {
@@ -182,6 +185,27 @@ function openTraceFd(path: string, fd: number): TraceFile {
     },
   };
   return file;
+}
+
+function readFooterSchema(fd: number, size: number): Schema {
+  const tail = new Uint8Array(4);
+  readSync(fd, tail, 0, 4, size - 10);
+  const length = new DataView(tail.buffer).getInt32(0, true);
+  const bytes = new Uint8Array(length);
+  readSync(fd, bytes, 0, length, size - 10 - length);
+  return Footer.decode(bytes).schema;
+}
+
+/** A message framed as in a stream: marker, padded metadata length, metadata, (no body). */
+function encodeMessage(message: Message): Uint8Array {
+  const metadata = Message.encode(message);
+  const padded = (metadata.length + 7) & ~7;
+  const out = new Uint8Array(8 + padded);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, 0xffffffff, true);
+  view.setInt32(4, padded, true);
+  out.set(metadata, 8);
+  return out;
 }
 
 /** Message for an incomplete trace, for commands that report it. */
