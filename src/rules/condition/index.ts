@@ -24,3 +24,8 @@ export { ConditionError, isConditionError, type ConditionProblem, type Condition
 export { parseCondition } from './parser.js';
 export { referencedNames, resolveCondition, type ReferencedNames, type ResolveEnv } from './resolve.js';
 export { forEachNode, mapLeaves } from './walk.js';
+export { checkCondition, analyzeCheck, type OperandInfo } from './check.js';
+export { conditionEventTypes, NO_EVTTYPE_MESSAGE, type EventTypeSet } from './evttypes.js';
+export { compileCondition, type ExtractorProvider, type CompiledCondition, type CompileOptions } from './compile.js';
+export { valuePredicate, type Pred } from './predicates.js';
+export { globMatcher, pmatchMatcher, regexMatcher } from './matchers.js';

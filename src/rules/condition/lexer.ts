@@ -20,8 +20,9 @@ const BLANKS = /[ \t\b\r\n]+/;
 function quoted(text: string, offset: number): RegExpExecArray | null {
   const q = text.charCodeAt(offset);
   if (q !== 34 && q !== 39) return null;
+  // as in Falco, the opening quote itself is examined with a virtual preceding backslash
   let prev = 92;
-  for (let i = offset + 1; i < text.length; i++) {
+  for (let i = offset; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === q && prev !== 92) {
       const m = [text.slice(offset, i + 1)] as unknown as RegExpExecArray;

@@ -1,0 +1,175 @@
+/**
+ * compileCondition: one JavaScript function per condition.
+ *
+ * Each comparison becomes a leaf closure `(cursor) => boolean` built from an extractor (from
+ * the engine's ExtractorProvider) and a pure value predicate; the and/or/not structure becomes
+ * generated JS source (`new Function`) calling the leaves, so V8 sees one straight-line
+ * boolean expression with short-circuiting. Long and/or chains are grouped and very deep trees
+ * are split into nested generated functions, so neither V8's parser nor evaluation recurses
+ * thousands of levels.
+ */
+import type { FieldCatalog, FieldInfo } from '../catalog.js';
+import type { CheckExpr, Expr } from './ast.js';
+import { analyzeCheck, CheckFailure, type OperandInfo } from './check.js';
+import { ConditionError } from './errors.js';
+import { dynamicCompare, transformer, valuePredicate, type Pred } from './predicates.js';
+
+/** What the engine supplies: value extraction for a field (and argument) over its cursor. */
+export interface ExtractorProvider {
+  /**
+   * An extractor for `field` with argument `arg` (bracket `[x]` or dotted `.x`). It returns a
+   * string, number, bigint, boolean, Uint8Array (byte buffers), an array for list fields and
+   * for `matchAnyWithoutArg` fields called without argument, or null/undefined when absent.
+   */
+  extractor(field: FieldInfo, arg: string | undefined): (cursor: unknown) => unknown;
+  /**
+   * Optional hook: the engine may decide `pred(extract(cursor))` its own way, e.g. by
+   * evaluating the pure `pred` once per dictionary entry of a dictionary-encoded column and
+   * then looking up the memoised answer by the row's dictionary index. `pred` is pure and
+   * deterministic (same value -> same answer) and includes transformers and list/any-of
+   * semantics; it is only offered for comparisons with constant right-hand sides.
+   * Return undefined to use the default `pred(extractor(cursor))`.
+   */
+  predicate?(
+    field: FieldInfo,
+    arg: string | undefined,
+    pred: (value: unknown) => boolean,
+    check: CheckExpr,
+  ): ((cursor: unknown) => boolean) | undefined;
+}
+
+export type CompiledCondition = ((cursor: unknown) => boolean) & {
+  /** Number of comparison leaves. */
+  readonly leafCount: number;
+  /** The generated source of the outer function (for debugging and tests). */
+  readonly source: string;
+};
+
+export interface CompileOptions {
+  /** Nodes deeper than this are moved into their own generated function. Default 64. */
+  splitDepth?: number;
+}
+
+function leafFor(c: CheckExpr, catalog: FieldCatalog, provider: ExtractorProvider): (cursor: unknown) => boolean {
+  let checked;
+  try {
+    checked = analyzeCheck(c, catalog);
+  } catch (e) {
+    if (e instanceof CheckFailure) throw new ConditionError(e.message, e.pos);
+    throw e;
+  }
+  const left: OperandInfo = checked.left;
+  const extract = provider.extractor(left.field, left.arg);
+  const r = c.right;
+  if (checked.rightField) {
+    const right = checked.rightField;
+    const extractR = provider.extractor(right.field, right.arg);
+    const trL = transformer(left.transforms);
+    const trR = transformer(right.transforms);
+    const cmp = dynamicCompare(c.op, left.type, left.isList);
+    return (cur) => {
+      let a = extract(cur);
+      let b = extractR(cur);
+      if (trL) a = a == null ? a : Array.isArray(a) ? a.map(trL) : trL(a);
+      if (trR) b = b == null ? b : Array.isArray(b) ? b.map(trR) : trR(b);
+      if (left.anyOf && Array.isArray(a)) return a.some((x) => cmp(x, b));
+      return cmp(a, b);
+    };
+  }
+  const values = !r ? [] : r.kind === 'list' ? r.items.map((i) => i.value) : r.kind === 'value' ? [r.value] : [];
+  let pred: Pred;
+  try {
+    pred = valuePredicate({ op: c.op, type: left.type, isList: left.isList, anyOf: left.anyOf, transforms: left.transforms, values });
+  } catch (e) {
+    throw new ConditionError((e as Error).message, r?.pos ?? c.pos);
+  }
+  const hooked = provider.predicate?.(left.field, left.arg, pred, c);
+  if (hooked) return hooked;
+  return (cur) => pred(extract(cur));
+}
+
+const GROUP = 32;
+
+/**
+ * Compile a resolved, checked condition. Throws ConditionError if a comparison does not check
+ * (run checkCondition first to collect every problem). Macro references left in the tree are an error.
+ */
+export function compileCondition(
+  expr: Expr,
+  catalog: FieldCatalog,
+  provider: ExtractorProvider,
+  options: CompileOptions = {},
+): CompiledCondition {
+  const splitDepth = Math.max(4, options.splitDepth ?? 64);
+  const leaves: Array<(c: unknown) => boolean> = [];
+  const subs: Array<(c: unknown) => boolean> = [];
+  const leafIndex = new Map<CheckExpr, number>();
+
+  const makeFn = (body: string): ((c: unknown) => boolean) =>
+    new Function('L', 'S', `"use strict"; return function (c) { return ${body}; };`)(leaves, subs) as (c: unknown) => boolean;
+
+  // bottom-up code generation without recursion: each node yields [code, depth]
+  interface Frame {
+    node: Expr;
+    next: number;
+    parts: Array<[string, number]>;
+  }
+  const childrenOf = (e: Expr): Expr[] => (e.kind === 'and' || e.kind === 'or' ? e.children : e.kind === 'not' ? [e.child] : []);
+  const leafCode = (e: Expr): [string, number] => {
+    if (e.kind === 'macro') throw new ConditionError(`filter error: unexpected identifier '${e.name}'`, e.pos);
+    const c = e as CheckExpr;
+    let i = leafIndex.get(c);
+    if (i === undefined) {
+      i = leaves.length;
+      leaves.push(leafFor(c, catalog, provider));
+      leafIndex.set(c, i);
+    }
+    return [`L[${i}](c)`, 1];
+  };
+  const join = (parts: Array<[string, number]>, op: string): [string, number] => {
+    // group long chains so that no expression has thousands of operands at one level
+    let level = parts;
+    while (level.length > GROUP) {
+      const next: Array<[string, number]> = [];
+      for (let i = 0; i < level.length; i += GROUP) {
+        const chunk = level.slice(i, i + GROUP);
+        next.push([`(${chunk.map((p) => p[0]).join(op)})`, Math.max(...chunk.map((p) => p[1])) + 1]);
+      }
+      level = next;
+    }
+    return [`(${level.map((p) => p[0]).join(op)})`, Math.max(...level.map((p) => p[1])) + 1];
+  };
+  const finish = (n: Expr, parts: Array<[string, number]>): [string, number] => {
+    let r: [string, number];
+    if (n.kind === 'not') r = [`!${parts[0]![0]}`, parts[0]![1] + 1];
+    else r = join(parts, n.kind === 'and' ? ' && ' : ' || ');
+    if (r[1] > splitDepth) {
+      subs.push(makeFn(r[0]));
+      r = [`S[${subs.length - 1}](c)`, 1];
+    }
+    return r;
+  };
+
+  let rootCode: [string, number];
+  if (expr.kind === 'macro' || expr.kind === 'check') rootCode = leafCode(expr);
+  else {
+    const stack: Frame[] = [{ node: expr, next: 0, parts: [] }];
+    rootCode = ['false', 1];
+    while (stack.length) {
+      const top = stack[stack.length - 1]!;
+      const kids = childrenOf(top.node);
+      if (top.next < kids.length) {
+        const k = kids[top.next++]!;
+        if (k.kind === 'macro' || k.kind === 'check') top.parts.push(leafCode(k));
+        else stack.push({ node: k, next: 0, parts: [] });
+        continue;
+      }
+      stack.pop();
+      const code = finish(top.node, top.parts);
+      if (stack.length) stack[stack.length - 1]!.parts.push(code);
+      else rootCode = code;
+    }
+  }
+  const fn = makeFn(rootCode[0]);
+  return Object.assign(fn, { leafCount: leaves.length, source: rootCode[0] }) as CompiledCondition;
+}
