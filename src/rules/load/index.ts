@@ -42,3 +42,4 @@ export { ENGINE_VERSION, parseSemver, formatSemver } from './version.js';
 export { isCatalogField, type LoaderSource } from './sources.js';
 export { buildExceptionCondition, quoteItem } from './exceptions.js';
 export { parseYaml, type YNode, type Mark } from './yaml.js';
+export { describeRules, formatRulesTable, wrapText } from './describe.js';

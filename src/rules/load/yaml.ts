@@ -51,8 +51,65 @@ export interface YamlParseError {
 
 export type ParsedYaml = { ok: true; docs: (YNode | undefined)[] } | { ok: false; error: YamlParseError };
 
-/** yaml-cpp refuses documents nested deeper than this; so do we (and no recursion overflow). */
-export const MAX_YAML_DEPTH = 1000;
+/**
+ * Documents nested deeper than this are refused. The yaml package parses recursively, and near
+ * the end of the stack V8 can abort the whole process (a regexp compile that cannot allocate),
+ * so depth is estimated by a cheap scan before parsing. Rule files nest about 6 levels.
+ */
+export const MAX_YAML_DEPTH = 400;
+
+/**
+ * An upper estimate of the nesting depth of a YAML text, without parsing it: open flow brackets
+ * outside strings and comments, plus the stack of block indentation levels, plus compact
+ * `- - x` entries on a line. Stops counting as soon as `limit` is exceeded.
+ */
+export function nestingExceeds(text: string, limit: number): { offset: number } | undefined {
+  let flow = 0;
+  const indents: number[] = [];
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const lineStart = i;
+    let indent = 0;
+    while (i < n && text[i] === ' ') {
+      i++;
+      indent++;
+    }
+    const first = text[i];
+    if (flow === 0 && first !== undefined && first !== '\n' && first !== '\r' && first !== '#') {
+      while (indents.length && indents[indents.length - 1]! >= indent) indents.pop();
+      indents.push(indent);
+      let extra = 0;
+      let j = i;
+      while (text[j] === '-' && (text[j + 1] === ' ' || text[j + 1] === '\t')) {
+        extra++;
+        j += 2;
+        while (text[j] === ' ' || text[j] === '\t') j++;
+      }
+      if (indents.length + extra > limit) return { offset: lineStart };
+    }
+    // Scan the rest of the line for flow brackets, skipping quoted strings and comments.
+    while (i < n && text[i] !== '\n') {
+      const c = text[i]!;
+      if (c === '"' || c === "'") {
+        i++;
+        while (i < n && text[i] !== c) {
+          if (c === '"' && text[i] === '\\') i++;
+          i++;
+        }
+      } else if (c === '#' && (i === lineStart || text[i - 1] === ' ' || text[i - 1] === '\t')) {
+        while (i < n && text[i] !== '\n') i++;
+        break;
+      } else if (c === '[' || c === '{') {
+        flow++;
+        if (flow + indents.length > limit) return { offset: i };
+      } else if ((c === ']' || c === '}') && flow > 0) flow--;
+      i++;
+    }
+    i++;
+  }
+  return undefined;
+}
 
 const NULL_WORDS = new Set(['', '~', 'null', 'Null', 'NULL']);
 
@@ -175,6 +232,8 @@ class ConvertError extends Error {
 /** Parses every document of `text`. Never throws: bad input gives `{ok: false}`. */
 export function parseYaml(text: string): ParsedYaml {
   const marks = new MarkIndex(text);
+  const deep = nestingExceeds(text, MAX_YAML_DEPTH);
+  if (deep) return parseError(`exceeded maximum nesting depth of ${MAX_YAML_DEPTH}`, marks.mark(deep.offset));
   let documents: Document.Parsed[];
   try {
     const parsed = parseAllDocuments(text, {
