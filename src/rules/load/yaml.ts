@@ -235,6 +235,10 @@ export function parseYaml(text: string): ParsedYaml {
   const deep = nestingExceeds(text, MAX_YAML_DEPTH);
   if (deep) return parseError(`exceeded maximum nesting depth of ${MAX_YAML_DEPTH}`, marks.mark(deep.offset));
   let documents: Document.Parsed[];
+  // The yaml package reports problems as Error objects; their stack traces are never used here
+  // and capturing them dominated the cost of parsing broken files.
+  const stackLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     const parsed = parseAllDocuments(text, {
       schema: 'failsafe', // every scalar is text, as in yaml-cpp
@@ -250,6 +254,8 @@ export function parseYaml(text: string): ParsedYaml {
     }
   } catch (e) {
     return parseError(e instanceof RangeError ? 'exceeded maximum nesting depth' : 'unknown token', marks.mark(0));
+  } finally {
+    Error.stackTraceLimit = stackLimit;
   }
   for (const doc of documents) {
     const err = doc.errors[0];
