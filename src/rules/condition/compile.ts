@@ -13,6 +13,8 @@ import type { CheckExpr, Expr } from './ast.js';
 import { analyzeCheck, CheckFailure, type OperandInfo } from './check.js';
 import { ConditionError } from './errors.js';
 import { dynamicCompare, transformer, valuePredicate, type Pred } from './predicates.js';
+import { typeClass } from './types.js';
+import { parseConst } from './values.js';
 
 /** What the engine supplies: value extraction for a field (and argument) over its cursor. */
 export interface ExtractorProvider {
@@ -50,7 +52,28 @@ export interface CompileOptions {
   splitDepth?: number;
 }
 
-function leafFor(c: CheckExpr, catalog: FieldCatalog, provider: ExtractorProvider): (cursor: unknown) => boolean {
+/**
+ * A compiled comparison: a closure, or (for the common string/number comparisons) an inline
+ * JS snippet over its extractor `E`, constant `K` and generic fallback predicate `G`, so that
+ * every comparison gets its own call sites in the generated code (monomorphic, inlinable).
+ */
+type Leaf =
+  | { fn: (cursor: unknown) => boolean }
+  | { inline: string; E: (cursor: unknown) => unknown; K: unknown; G: Pred };
+
+const STRING_INLINE: Record<string, (k: string) => string> = {
+  '=': (k) => `v === ${k}`,
+  '==': (k) => `v === ${k}`,
+  '!=': (k) => `v !== ${k}`,
+  in: (k) => `${k}.has(v)`,
+  intersects: (k) => `${k}.has(v)`,
+  startswith: (k) => `v.startsWith(${k})`,
+  endswith: (k) => `v.endsWith(${k})`,
+  contains: (k) => `v.includes(${k})`,
+};
+const NUMERIC_INLINE: Record<string, string> = { '=': '==', '==': '==', '!=': '!=', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
+
+function leafFor(c: CheckExpr, catalog: FieldCatalog, provider: ExtractorProvider): Leaf {
   let checked;
   try {
     checked = analyzeCheck(c, catalog);
@@ -67,14 +90,14 @@ function leafFor(c: CheckExpr, catalog: FieldCatalog, provider: ExtractorProvide
     const trL = transformer(left.transforms);
     const trR = transformer(right.transforms);
     const cmp = dynamicCompare(c.op, left.type, left.isList);
-    return (cur) => {
+    return { fn: (cur) => {
       let a = extract(cur);
       let b = extractR(cur);
       if (trL) a = a == null ? a : Array.isArray(a) ? a.map(trL) : trL(a);
       if (trR) b = b == null ? b : Array.isArray(b) ? b.map(trR) : trR(b);
       if (left.anyOf && Array.isArray(a)) return a.some((x) => cmp(x, b));
       return cmp(a, b);
-    };
+    } };
   }
   const values = !r ? [] : r.kind === 'list' ? r.items.map((i) => i.value) : r.kind === 'value' ? [r.value] : [];
   let pred: Pred;
@@ -84,8 +107,25 @@ function leafFor(c: CheckExpr, catalog: FieldCatalog, provider: ExtractorProvide
     throw new ConditionError((e as Error).message, r?.pos ?? c.pos);
   }
   const hooked = provider.predicate?.(left.field, left.arg, pred, c);
-  if (hooked) return hooked;
-  return (cur) => pred(extract(cur));
+  if (hooked) return { fn: hooked };
+  if (!left.transforms.length && !left.anyOf && !left.isList) {
+    const cls = typeClass(left.type);
+    if (cls === 'string' && STRING_INLINE[c.op] && values.length > 0) {
+      const setOp = c.op === 'in' || c.op === 'intersects';
+      const K = setOp ? new Set(values) : values[0];
+      return { inline: `(typeof (v = E#(c)) === 'string' ? ${STRING_INLINE[c.op]!('K#')} : G#(v))`, E: extract, K, G: pred };
+    }
+    if ((cls === 'int' || cls === 'uint' || cls === 'port' || cls === 'double') && NUMERIC_INLINE[c.op] && values.length === 1) {
+      const K = parseConst(values[0]!, left.type);
+      return {
+        inline: `((typeof (v = E#(c)) === 'number' || typeof v === 'bigint') ? v ${NUMERIC_INLINE[c.op]} K# : G#(v))`,
+        E: extract,
+        K,
+        G: pred,
+      };
+    }
+  }
+  return { fn: (cur) => pred(extract(cur)) };
 }
 
 const GROUP = 32;
@@ -102,11 +142,24 @@ export function compileCondition(
 ): CompiledCondition {
   const splitDepth = Math.max(4, options.splitDepth ?? 64);
   const leaves: Array<(c: unknown) => boolean> = [];
+  const E: Array<(c: unknown) => unknown> = [];
+  const K: unknown[] = [];
+  const G: Pred[] = [];
   const subs: Array<(c: unknown) => boolean> = [];
-  const leafIndex = new Map<CheckExpr, number>();
+  const leafIndex = new Map<CheckExpr, string>();
 
-  const makeFn = (body: string): ((c: unknown) => boolean) =>
-    new Function('L', 'S', `"use strict"; return function (c) { return ${body}; };`)(leaves, subs) as (c: unknown) => boolean;
+  // every referenced leaf, constant and sub-function becomes a local constant of the factory
+  const makeFn = (body: string): ((c: unknown) => boolean) => {
+    const decls: string[] = [];
+    const seen = new Set<string>();
+    for (const m of body.matchAll(/\b([LEKGS])(\d+)\b/g)) {
+      if (seen.has(m[0])) continue;
+      seen.add(m[0]);
+      decls.push(`${m[0]} = ${m[1]}[${m[2]}]`);
+    }
+    const src = `"use strict";${decls.length ? ` const ${decls.join(', ')};` : ''} return function (c) { let v; return ${body}; };`;
+    return new Function('L', 'E', 'K', 'G', 'S', src)(leaves, E, K, G, subs) as (c: unknown) => boolean;
+  };
 
   // bottom-up code generation without recursion: each node yields [code, depth]
   interface Frame {
@@ -118,13 +171,22 @@ export function compileCondition(
   const leafCode = (e: Expr): [string, number] => {
     if (e.kind === 'macro') throw new ConditionError(`filter error: unexpected identifier '${e.name}'`, e.pos);
     const c = e as CheckExpr;
-    let i = leafIndex.get(c);
-    if (i === undefined) {
-      i = leaves.length;
-      leaves.push(leafFor(c, catalog, provider));
-      leafIndex.set(c, i);
+    let code = leafIndex.get(c);
+    if (code === undefined) {
+      const leaf = leafFor(c, catalog, provider);
+      if ('fn' in leaf) {
+        code = `L${leaves.length}(c)`;
+        leaves.push(leaf.fn);
+      } else {
+        const i = E.length;
+        E.push(leaf.E);
+        K.push(leaf.K);
+        G.push(leaf.G);
+        code = leaf.inline.replace(/#/g, String(i));
+      }
+      leafIndex.set(c, code);
     }
-    return [`L[${i}](c)`, 1];
+    return [code, 1];
   };
   const join = (parts: Array<[string, number]>, op: string): [string, number] => {
     // group long chains so that no expression has thousands of operands at one level
@@ -145,7 +207,7 @@ export function compileCondition(
     else r = join(parts, n.kind === 'and' ? ' && ' : ' || ');
     if (r[1] > splitDepth) {
       subs.push(makeFn(r[0]));
-      r = [`S[${subs.length - 1}](c)`, 1];
+      r = [`S${subs.length - 1}(c)`, 1];
     }
     return r;
   };
@@ -171,5 +233,5 @@ export function compileCondition(
     }
   }
   const fn = makeFn(rootCode[0]);
-  return Object.assign(fn, { leafCount: leaves.length, source: rootCode[0] }) as CompiledCondition;
+  return Object.assign(fn, { leafCount: leaves.length + E.length, source: rootCode[0] }) as CompiledCondition;
 }
