@@ -8,9 +8,7 @@ import { sanitize } from '../../src/util/terminal.js';
 
 export default class TraceInfo extends TsfalcoCommand {
   static override summary = 'Describe one or more traces: machine, time range, events by type, processes, drops, size.';
-  static override description = `Reads each trace once, batch by batch, and reports what it holds. A trace whose writer was
-killed (no Arrow footer, or a batch cut in half) is still read up to its last complete batch;
-the report says it is incomplete and the command exits with status 1 (see "tsfalco trace repair").`;
+  static override description = `Reads each trace once, batch by batch, and reports what it holds. A trace whose writer was killed (no Arrow footer, or a batch cut in half) is still read up to its last complete batch; the report says it is incomplete and the command exits with status 1 (see "tsfalco trace repair").`;
   static override examples = [
     { description: 'Summarise the demo trace', command: '<%= config.bin %> <%= command.id %> fixtures/demo.arrow' },
     { description: 'Machine-readable, for several traces', command: '<%= config.bin %> <%= command.id %> a.arrow b.arrow --json' },

@@ -6,11 +6,7 @@ import { sanitize } from '../../src/util/terminal.js';
 
 export default class TraceRepair extends TsfalcoCommand {
   static override summary = 'Finish a trace whose writer was killed, in place, so that every tool can read it.';
-  static override description = `A capture killed with SIGKILL (or a full disk, or a crash) leaves an Arrow file without its
-footer, maybe with half a batch at the end. tsfalco reads such files as they are; other Arrow
-readers (pyarrow, polars, DuckDB) need the footer. This command keeps every complete batch
-where it is, cuts off the partial one (it holds no complete event) and appends the footer.
-A file that is already complete is left untouched.`;
+  static override description = `A capture killed with SIGKILL (or a full disk, or a crash) leaves an Arrow file without its footer, maybe with half a batch at the end. tsfalco reads such files as they are; other Arrow readers (pyarrow, polars, DuckDB) need the footer. This command keeps every complete batch where it is, cuts off the partial one (it holds no complete event) and appends the footer. A file that is already complete is left untouched.`;
   static override examples = ['<%= config.bin %> <%= command.id %> incident.arrow'];
   static override args = {
     trace: Args.string({ description: 'trace file to repair in place', required: true }),
