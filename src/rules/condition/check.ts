@@ -63,6 +63,10 @@ function analyzeOperand(op: Operand, catalog: FieldCatalog): OperandInfo {
     const numeric = /^[+-]?\d+$/.test(arg);
     if (f.argKind === 'index' && !numeric) throw new CheckFailure(`${arg} is not a valid number`, ref.pos);
     if (f.argNames && !numeric && !f.argNames.includes(arg)) {
+      // libsinsp takes the longest parameter name prefixing the text; leftovers make the whole name unknown
+      if (f.argNames.some((n) => arg.startsWith(n))) {
+        throw new CheckFailure(`filter_check called with nonexistent field ${fieldText(ref.name, ref.arg)}`, ref.pos, true);
+      }
       throw new CheckFailure(`unknown event argument ${arg}`, ref.pos);
     }
   }

@@ -97,6 +97,7 @@ describe('checkCondition', () => {
     ['proc.name[1] = x', 'filter_check called with nonexistent field proc.name[1]', true],
     ['evt.type = some_invalid_event', 'unknown event type some_invalid_event', true],
     ['evt.arg.nosuchparam = 1', 'unknown event argument nosuchparam', false],
+    ['evt.arg.flagsx = 1', 'filter_check called with nonexistent field evt.arg.flagsx', true],
     ['proc.pid contains 1', "filter error: 'contains' operator not supported for numeric filters", false],
     ['proc.pid = abc', 'abc is not a valid number', false],
     ['evt.failed = maybe', 'filter error: unrecognized boolean value maybe', false],
