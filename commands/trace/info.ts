@@ -1,10 +1,20 @@
 import { Args, Flags } from '@oclif/core';
 import { TsfalcoCommand } from '../../src/cli/base-command.js';
 import { renderTraceSummary, traceSummaryJson } from '../../src/cli/trace-report.js';
+import { statSync } from 'node:fs';
+import { byteProgress } from '../../src/cli/progress.js';
 import { summarizeTrace } from '../../src/trace/summary.js';
 import { incompleteMessage } from '../../src/trace/reader.js';
 import { isUserError } from '../../src/util/errors.js';
 import { sanitize } from '../../src/util/terminal.js';
+
+function statSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0; // the reader reports the real problem
+  }
+}
 
 export default class TraceInfo extends TsfalcoCommand {
   static override summary = 'Describe one or more traces: machine, time range, events by type, processes, drops, size.';
@@ -28,7 +38,13 @@ export default class TraceInfo extends TsfalcoCommand {
     const json: unknown[] = [];
     for (const path of argv as string[]) {
       try {
-        const summary = summarizeTrace(path, { topTypes: flags.top, topProcesses: flags.top });
+        const progress = byteProgress(path, statSize(path));
+        let summary;
+        try {
+          summary = summarizeTrace(path, { topTypes: flags.top, topProcesses: flags.top, onProgress: progress.update });
+        } finally {
+          progress.stop();
+        }
         if (flags.json) json.push(traceSummaryJson(summary));
         else process.stdout.write(renderTraceSummary(summary));
         if (summary.problem) {

@@ -31,6 +31,8 @@ export interface TraceFile {
   readonly hasFooter: boolean;
   /** The record batches, lazily. Can be called once. */
   batches(): Generator<RecordBatch>;
+  /** Bytes of the file read so far (for progress reports). */
+  position(): number;
   /** After `batches()` is exhausted: how the data ended. */
   ending(): TraceEnding;
   close(): void;
@@ -166,6 +168,9 @@ function openTraceFd(path: string, fd: number): TraceFile {
       if (end?.kind === 'corrupt') {
         throw new UserError(`${path}: corrupt data at byte ${end.offset} (after batch ${batchesRead}): ${end.detail}`);
       }
+    },
+    position() {
+      return current.offset + current.bytes.length;
     },
     ending() {
       const end = scan.end;

@@ -59,7 +59,14 @@ function dictString(data: Data, row: number): string | null {
   return (data.dictionary as Vector).get((data.values as Int32Array)[row]) as string;
 }
 
-export function summarizeTrace(path: string, options: { topTypes?: number; topProcesses?: number } = {}): TraceSummary {
+export interface SummaryOptions {
+  topTypes?: number;
+  topProcesses?: number;
+  /** Called after each batch with the bytes read so far and the file size. */
+  onProgress?: (bytesRead: number, fileSize: number) => void;
+}
+
+export function summarizeTrace(path: string, options: SummaryOptions = {}): TraceSummary {
   const trace = openTrace(path);
   try {
     const typeCounts = new Map<number, number>();
@@ -145,6 +152,7 @@ export function summarizeTrace(path: string, options: { topTypes?: number; topPr
           }
         }
         rows += batch.numRows;
+        options.onProgress?.(trace.position(), trace.size);
       }
     } catch (err) {
       if (!isUserError(err)) throw err;
