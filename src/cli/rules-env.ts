@@ -16,6 +16,7 @@ import {
   type RulesLoader,
 } from '../rules/load/index.js';
 import { ConfigError, loadFalcoConfig, type FalcoConfig } from '../config/index.js';
+import type { ExtractorProvider } from '../rules/condition/index.js';
 import { UserError } from '../util/errors.js';
 
 /**
@@ -24,10 +25,16 @@ import { UserError } from '../util/errors.js';
  */
 export const BUILTIN_PLUGINS: readonly ProvidedPlugin[] = [{ name: 'container', version: '0.6.0' }];
 
+/**
+ * Extractors that find nothing: enough to compile every condition and output into JavaScript
+ * when rules are only validated or listed (no events to evaluate).
+ */
+export const VALIDATION_PROVIDER: ExtractorProvider = { extractor: () => () => undefined };
+
 /** The sources the engine knows, as the rules loader needs them. */
-export function loaderSources(): LoaderSource[] {
+export function loaderSources(provider: ExtractorProvider = VALIDATION_PROVIDER): LoaderSource[] {
   // container.id and container.name are the fields Falco's container plugin suggests for outputs.
-  return [{ name: 'syscall', catalog: syscallCatalog, suggestedFields: ['container.id', 'container.name'] }];
+  return [{ name: 'syscall', catalog: syscallCatalog, suggestedFields: ['container.id', 'container.name'], provider }];
 }
 
 /** -c/-o into a FalcoConfig; configuration mistakes become one-line user errors. */
@@ -86,8 +93,8 @@ export function expandRulesPaths(paths: readonly string[]): string[] {
 }
 
 /** Creates a loader configured from `config` (append_output) for the engine's sources. */
-export function loaderFor(config: FalcoConfig, printAdditional?: string): RulesLoader {
-  const sources = loaderSources();
+export function loaderFor(config: FalcoConfig, printAdditional?: string, provider?: ExtractorProvider): RulesLoader {
+  const sources = loaderSources(provider);
   const extras = appendOutputExtras(config.appendOutput, sources, printAdditional);
   return newRulesLoader({ sources, extraOutputFormats: extras.formats, extraOutputFields: extras.fields });
 }

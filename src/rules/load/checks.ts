@@ -3,26 +3,41 @@
  * catalog, event types, output formats), so the rest of the loader does not depend on their
  * exact shapes.
  */
-import type { Expr, ConditionProblem } from '../condition/index.js';
-import type { FieldCatalog } from '../catalog.js';
+import { checkCondition, conditionEventTypes, isConditionError, type ConditionProblem, type Expr } from '../condition/index.js';
+import { checkOutput } from '../output/index.js';
+import type { EventTypeTable, FieldCatalog } from '../catalog.js';
 
 export interface CheckOutcome {
   errors: ConditionProblem[];
   warnings: ConditionProblem[];
 }
 
-// TODO(loader): wire checkCondition / conditionEventTypes / the output module when they land
-// (see /work/notes/loader-needs.md). Until then a condition is only parsed and resolved.
-export function checkRuleCondition(_expr: Expr, _catalog: FieldCatalog): CheckOutcome {
-  return { errors: [], warnings: [] };
+/** Unknown fields, operators not valid for a type, bad values or arguments; plus warnings. */
+export function checkRuleCondition(expr: Expr, catalog: FieldCatalog): CheckOutcome {
+  return checkCondition(expr, catalog);
 }
 
-/** Event types a condition can match; `tooMany` when Falco would warn (more than 100). */
-export function ruleEventTypes(_expr: Expr, _all: readonly string[]): { types: Set<string>; tooMany: boolean } {
-  return { types: new Set(), tooMany: false };
+/**
+ * Event types a condition can match; `tooMany` when Falco would warn LOAD_NO_EVTTYPE (more than
+ * 100 event codes). Undefined when the source has no event types.
+ */
+export function ruleEventTypes(
+  expr: Expr,
+  all: EventTypeTable | readonly string[] | undefined,
+): { types: Set<string>; tooMany: boolean } | undefined {
+  if (!all || (Array.isArray(all) && all.length === 0)) return undefined;
+  try {
+    const set = conditionEventTypes(expr, all as EventTypeTable);
+    return { types: new Set(set), tooMany: set.tooMany };
+  } catch (e) {
+    if (isConditionError(e)) return undefined; // reported by checkRuleCondition already
+    throw e;
+  }
 }
 
 /** The first problem of an output format (`invalid formatting token x`), if any. */
-export function checkOutputFormat(_format: string, _catalog: FieldCatalog): ConditionProblem | undefined {
-  return undefined;
+export function checkOutputFormat(format: string, catalog: FieldCatalog): ConditionProblem | undefined {
+  const e = checkOutput(format, catalog);
+  if (!e) return undefined;
+  return { code: 'LOAD_ERR_COMPILE_OUTPUT', message: e.message, pos: { offset: e.offset, line: 0, column: e.offset }, unknown: e.unknown };
 }

@@ -27,6 +27,8 @@ import {
 import type { Collector } from './collector.js';
 import type { MacroInfo, RuleInfo, TextSegment } from './types.js';
 import { buildExceptionCondition } from './exceptions.js';
+import { compileCondition, type CompiledCondition } from '../condition/index.js';
+import { compileOutput, OutputError, type CompiledOutput } from '../output/index.js';
 import { checkOutputFormat, checkRuleCondition, ruleEventTypes } from './checks.js';
 import type { LoaderSource } from './sources.js';
 import { MarkIndex, valueOffsetToSource } from './yaml.js';
@@ -73,6 +75,11 @@ export interface CompiledRule {
   exceptionFields: string[];
   /** Event types the condition can match (syscall source); empty set means "statically none". */
   eventTypes: Set<string> | undefined;
+  /** The condition as one JavaScript function over an event cursor (when the source has a provider). */
+  match?: CompiledCondition;
+  /** The output formatter, and one per extra output field (when the source has a provider). */
+  formatter?: CompiledOutput;
+  extraFormatters?: Record<string, CompiledOutput>;
   info: RuleInfo;
 }
 
@@ -105,7 +112,6 @@ export interface CompileEnv {
 
 const CONTAINER_INFO = '%container.info';
 const DEPRECATED_OUTPUT_FIELDS = ['evt.dir', 'evt.latency', 'evt.latency.s', 'evt.latency.ns', 'evt.latency.human', 'evt.wait_latency'];
-const MAX_EVTTYPE_WARN = 100;
 
 /** A harmless leaf standing in for a visible macro when only a macro's own references matter. */
 const PLACEHOLDER: Expr = {
@@ -325,15 +331,37 @@ function compileRule(
   }
 
   let eventTypes: Set<string> | undefined;
-  if (source.eventTypes && source.eventTypes.length) {
-    const ev = ruleEventTypes(expr, source.eventTypes);
+  const ev = ruleEventTypes(expr, source.catalog.eventTypes ?? source.eventTypes);
+  if (ev) {
     eventTypes = ev.types;
-    if (ev.tooMany && ev.types.size > MAX_EVTTYPE_WARN && r.warnEvttypes) {
+    if (ev.tooMany && r.warnEvttypes) {
       addWarning(res, 'LOAD_NO_EVTTYPE', 'Rule matches too many evt.type values. This has a significant performance penalty.', r.ctx);
     }
   }
 
+  let match: CompiledCondition | undefined;
+  let formatter: CompiledOutput | undefined;
+  let extraFormatters: Record<string, CompiledOutput> | undefined;
+  if (source.provider) {
+    try {
+      match = compileCondition(expr, source.catalog, source.provider);
+    } catch (e) {
+      if (!isConditionError(e)) throw e;
+      conditionFail(e, 'LOAD_ERR_COMPILE_CONDITION', condition, r.condCtx, where);
+    }
+    try {
+      formatter = compileOutput(output, source.catalog, source.provider);
+      extraFormatters = {};
+      for (const [k, ef] of Object.entries(extraOutputFields)) extraFormatters[k] = compileOutput(ef.format, source.catalog, source.provider);
+    } catch (e) {
+      if (!(e instanceof OutputError)) throw e;
+      fail('LOAD_ERR_COMPILE_OUTPUT', e.message, r.outputCtx);
+    }
+  }
+
   return {
+    ...(match ? { match } : {}),
+    ...(formatter ? { formatter, extraFormatters } : {}),
     id: r.index,
     name: r.name,
     source: r.source,

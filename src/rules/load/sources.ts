@@ -5,6 +5,7 @@
  * them in, so the rules layer never imports the engine.
  */
 import { splitFieldName, type FieldCatalog } from '../catalog.js';
+import type { ExtractorProvider } from '../condition/index.js';
 
 export interface LoaderSource {
   name: string;
@@ -13,6 +14,11 @@ export interface LoaderSource {
   eventTypes?: readonly string[];
   /** Fields plugins/extractors suggest for `append_output.suggested_output` (e.g. container.id). */
   suggestedFields?: readonly string[];
+  /**
+   * The engine's extractors. When given, every rule's condition and output are also compiled
+   * into JavaScript functions while loading (and compile failures are load errors).
+   */
+  provider?: ExtractorProvider;
 }
 
 const FIELD_WITH_ARG = /^([A-Za-z0-9_.]+)(?:\[(.*)\])?$/s;
