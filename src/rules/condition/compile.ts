@@ -50,6 +50,12 @@ export type CompiledCondition = ((cursor: unknown) => boolean) & {
 export interface CompileOptions {
   /** Nodes deeper than this are moved into their own generated function. Default 64. */
   splitDepth?: number;
+  /**
+   * 'codegen' (default): one generated function. 'closures': nested closures, no `new Function`
+   * (kept for measurement and for hosts that forbid code generation; recursion at evaluation
+   * time follows the tree depth, so very deep trees need codegen).
+   */
+  mode?: 'codegen' | 'closures';
 }
 
 /**
@@ -212,6 +218,8 @@ export function compileCondition(
     return r;
   };
 
+  if (options.mode === 'closures') return compileClosures(expr, catalog, provider);
+
   let rootCode: [string, number];
   if (expr.kind === 'macro' || expr.kind === 'check') rootCode = leafCode(expr);
   else {
@@ -234,4 +242,60 @@ export function compileCondition(
   }
   const fn = makeFn(rootCode[0]);
   return Object.assign(fn, { leafCount: leaves.length + E.length, source: rootCode[0] }) as CompiledCondition;
+}
+
+/** The same semantics as nested closures (see CompileOptions.mode). */
+function compileClosures(expr: Expr, catalog: FieldCatalog, provider: ExtractorProvider): CompiledCondition {
+  let count = 0;
+  const leafFn = (e: Expr): ((c: unknown) => boolean) => {
+    if (e.kind === 'macro') throw new ConditionError(`filter error: unexpected identifier '${e.name}'`, e.pos);
+    count++;
+    const leaf = leafFor(e as CheckExpr, catalog, provider);
+    if ('fn' in leaf) return leaf.fn;
+    const { E, G } = leaf;
+    return (c) => G(E(c));
+  };
+  interface Frame {
+    node: Expr;
+    next: number;
+    fns: Array<(c: unknown) => boolean>;
+  }
+  const childrenOf = (e: Expr): Expr[] => (e.kind === 'and' || e.kind === 'or' ? e.children : e.kind === 'not' ? [e.child] : []);
+  const build = (n: Expr, fns: Array<(c: unknown) => boolean>): ((c: unknown) => boolean) => {
+    if (n.kind === 'not') {
+      const f = fns[0]!;
+      return (c) => !f(c);
+    }
+    if (n.kind === 'and')
+      return (c) => {
+        for (const f of fns) if (!f(c)) return false;
+        return true;
+      };
+    return (c) => {
+      for (const f of fns) if (f(c)) return true;
+      return false;
+    };
+  };
+  let root: (c: unknown) => boolean;
+  if (expr.kind === 'macro' || expr.kind === 'check') root = leafFn(expr);
+  else {
+    root = () => false;
+    const stack: Frame[] = [{ node: expr, next: 0, fns: [] }];
+    while (stack.length) {
+      const top = stack[stack.length - 1]!;
+      const kids = childrenOf(top.node);
+      if (top.next < kids.length) {
+        const k = kids[top.next++]!;
+        if (k.kind === 'macro' || k.kind === 'check') top.fns.push(leafFn(k));
+        else stack.push({ node: k, next: 0, fns: [] });
+        continue;
+      }
+      stack.pop();
+      const f = build(top.node, top.fns);
+      if (stack.length) stack[stack.length - 1]!.fns.push(f);
+      else root = f;
+    }
+  }
+  const fn = (c: unknown): boolean => root(c);
+  return Object.assign(fn, { leafCount: count, source: '' }) as CompiledCondition;
 }

@@ -195,3 +195,25 @@ describe('compileCondition: structure', () => {
     expect(fn({ 'evt.type': 'openat', 'evt.is_open_read': false, 'proc.name': 'sh' })).toBe(false);
   });
 });
+
+describe('compileCondition: closures mode', () => {
+  it('gives the same answers as generated code', () => {
+    const texts = [
+      'proc.name in (bash, sh) and not fd.name startswith /etc or proc.pid > 10',
+      'fd.name glob /etc/* and (evt.is_open_read = true or proc.aname = sshd)',
+      'not (proc.pid = 1 or proc.pid = 2) and proc.cmdline contains x',
+    ];
+    const cursors = [
+      { 'proc.name': 'bash', 'fd.name': '/etc/x', 'proc.pid': 5, 'evt.is_open_read': true, 'proc.cmdline': 'x' },
+      { 'proc.name': 'sh', 'fd.name': '/tmp/x', 'proc.pid': 1, 'proc.aname': ['sshd'], 'proc.cmdline': 'y' },
+      { 'proc.name': 'zsh', 'fd.name': '/etc/y', 'proc.pid': 11n, 'proc.cmdline': 'axb' },
+      {},
+    ];
+    for (const t of texts) {
+      const e = parseCondition(t);
+      const a = compileCondition(e, syscallCatalog, objectProvider);
+      const b = compileCondition(e, syscallCatalog, objectProvider, { mode: 'closures' });
+      for (const c of cursors) expect(b(c), `${t} on ${JSON.stringify(c, (_, v) => (typeof v === 'bigint' ? `${v}n` : v))}`).toBe(a(c));
+    }
+  });
+});
