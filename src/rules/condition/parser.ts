@@ -530,9 +530,16 @@ function assemble(
           addOperand(node);
           continue;
         }
-        default:
+        default: {
+          // Falco reads `and`/`or` as a prefix and then wants a blank or `(` (`a andb`)
+          const img = it.tok.image ?? '';
+          const kw = /^(and|or)/.exec(img);
+          if (kw && (it.tok.tokenType === Identifier || it.tok.tokenType === FieldName)) {
+            throw new ConditionError(`expected blank or '(' after '${kw[1]}'`, posOf(it.tok.startOffset + kw[1]!.length));
+          }
           if (stack.length > 0) throw new ConditionError("expected a ')' token", at(it.tok));
           unexpected(it.tok);
+        }
       }
     }
   }

@@ -154,6 +154,8 @@ describe('parseCondition: errors', () => {
     ['tolower(proc.name = x', "expected a ')' token closing the transformer", 18],
     ['proc.name = "a\\qb"', 'unsupported string escape sequence: \\q', 12],
     ['evt.type in open.x', "unexpected token after 'open', expecting 'or', 'and'", 16],
+    ['a andb', "expected blank or '(' after 'and'", 5],
+    ['a ornot b', "expected blank or '(' after 'or'", 4],
   ])('%j -> %s at %d', (text, message, offset) => {
     const e = parseError(text);
     expect(e.message).toBe(message);
