@@ -7,6 +7,7 @@
 import {
   isConditionError,
   parseCondition,
+  referencedNames,
   resolveCondition,
   forEachNode,
   type ConditionError,
@@ -101,6 +102,22 @@ export interface CompileOutput {
   rules: CompiledRule[];
 }
 
+/**
+ * What one loader keeps between compilations. Falco compiles everything collected so far after
+ * each file; parses are memoised by text (trees are immutable) and a rule whose inputs did not
+ * change since the previous compilation is reused, with the warnings it produced then.
+ */
+export interface CompileCache {
+  parsed: Map<string, Expr>;
+  rules: Map<string, { key: string; rule: CompiledRule; warnings: LoadResult['warnings']; macros: string[]; lists: string[] }>;
+  /** Interned dependency signatures; ids must mean the same thing across compilations. */
+  versionIds: Map<string, number>;
+}
+
+export function newCompileCache(): CompileCache {
+  return { parsed: new Map(), rules: new Map(), versionIds: new Map() };
+}
+
 export interface CompileEnv {
   sources: ReadonlyMap<string, LoaderSource>;
   result: LoadResult;
@@ -108,6 +125,66 @@ export interface CompileEnv {
   contents: ReadonlyMap<string, string>;
   extraOutputFormats: readonly ExtraOutputFormat[];
   extraOutputFields: readonly ExtraOutputField[];
+  cache?: CompileCache;
+}
+
+function parseCached(cache: CompileCache | undefined, text: string): Expr {
+  if (!cache) return parseCondition(text);
+  let e = cache.parsed.get(text);
+  if (!e) {
+    e = parseCondition(text);
+    cache.parsed.set(text, e);
+  }
+  return e;
+}
+
+/**
+ * Versions of lists and macros within one compilation: a small interned number that changes
+ * when the item or anything it depends on (lists it expands, macros and lists it uses) changes.
+ */
+class DepVersions {
+  private readonly lists = new Map<string, number>();
+  private readonly macros = new Map<string, number>();
+  constructor(
+    private readonly col: Collector,
+    private readonly parsedMacros: ReadonlyMap<string, Expr>,
+    private readonly ids: Map<string, number>,
+  ) {}
+  private intern(sig: string): number {
+    let id = this.ids.get(sig);
+    if (id === undefined) this.ids.set(sig, (id = this.ids.size));
+    return id;
+  }
+  list(name: string): number {
+    let v = this.lists.get(name);
+    if (v !== undefined) return v;
+    const l = this.col.lists.byName.get(name);
+    if (!l) return -1;
+    this.lists.set(name, -2); // cycle guard
+    // Items naming other lists are expanded when conditions are resolved: they count too.
+    const refs = l.items.filter((i) => this.col.lists.byName.has(i)).map((i) => `${i}=${this.list(i)}`);
+    v = this.intern(`L${name}|${l.visibility}|${l.items.length}|${refs.join(',')}`);
+    this.lists.set(name, v);
+    return v;
+  }
+  macro(name: string): number {
+    let v = this.macros.get(name);
+    if (v !== undefined) return v;
+    const m = this.col.macros.byName.get(name);
+    const expr = this.parsedMacros.get(name);
+    if (!m || !expr) return -1;
+    this.macros.set(name, -2); // cycle guard
+    v = this.intern(`M${name}|${m.visibility}|${this.names(expr)}`);
+    this.macros.set(name, v);
+    return v;
+  }
+  /** The versions of everything an expression refers to directly. */
+  names(expr: Expr): string {
+    const refs = referencedNames(expr);
+    const ms = [...refs.macros].sort().map((n) => `${n}=${this.macro(n)}`);
+    const ls = [...refs.lists].filter((n) => this.col.lists.byName.has(n)).sort().map((n) => `${n}=${this.list(n)}`);
+    return ms.join(',') + ';' + ls.join(',');
+  }
 }
 
 const CONTAINER_INFO = '%container.info';
@@ -181,6 +258,7 @@ function listEnv(lists: ReadonlyMap<string, CompiledList>, used: Set<string>): P
 }
 
 function compileMacros(
+  cache: CompileCache | undefined,
   col: Collector,
   lists: ReadonlyMap<string, CompiledList>,
   marks: FileMarks,
@@ -190,7 +268,7 @@ function compileMacros(
   const parsed = new Map<string, Expr>();
   for (const m of col.macros.list) {
     try {
-      parsed.set(m.name, parseCondition(m.cond));
+      parsed.set(m.name, parseCached(cache, m.cond));
     } catch (e) {
       if (!isConditionError(e)) throw e;
       conditionFail(e, 'LOAD_ERR_COMPILE_CONDITION', m.cond, m.condCtx, { marks, segments: m.condSegments });
@@ -256,8 +334,10 @@ function compileRule(
   marks: FileMarks,
   usedLists: Set<string>,
   usedMacros: Set<string>,
+  deps: DepVersions,
 ): CompiledRule | undefined {
   const res = env.result;
+  const cache = env.cache;
   let condition = r.cond;
   let exceptionFields: string[] = [];
   if (r.exceptions.length) {
@@ -282,6 +362,24 @@ function compileRule(
     if (matchesExtra(r, extra)) extraOutputFields[extra.key] = { format: extra.format, raw: extra.raw };
   }
 
+  const warningsStart = res.warnings.length;
+  let early: Expr | undefined;
+  try {
+    early = parseCached(cache, condition);
+  } catch (e) {
+    if (!isConditionError(e)) throw e; // reported below, after the output checks, as Falco orders them
+  }
+  // Same inputs as at the previous compilation: reuse it, replaying its warnings.
+  const key = cache && early
+    ? [source.name, condition, output, JSON.stringify(extraOutputFields), r.skipIfUnknownFilter, r.warnEvttypes, deps.names(early)].join('\u0000')
+    : '';
+  const prev = cache?.rules.get(r.name);
+  if (prev && prev.key === key) {
+    for (const w of prev.warnings) res.warnings.push(w);
+    for (const m of prev.macros) usedMacros.add(m);
+    for (const l of prev.lists) usedLists.add(l);
+    return { ...prev.rule, id: r.index, desc: r.desc, priority: r.priority, tags: [...r.tags], enabled: r.enabled, capture: r.capture, captureDuration: r.captureDuration, info: r };
+  }
   const outErr = checkOutputFormat(output, source.catalog);
   if (outErr) {
     if (outErr.unknown && r.skipIfUnknownFilter) {
@@ -300,20 +398,29 @@ function compileRule(
   const where = { marks, segments: r.condSegments, shift: r.exceptions.length ? 1 : 0 };
   let parsed: Expr;
   try {
-    parsed = parseCondition(condition);
+    parsed = parseCached(cache, condition);
   } catch (e) {
     if (!isConditionError(e)) throw e;
     conditionFail(e, 'LOAD_ERR_COMPILE_CONDITION', condition, r.condCtx, where);
   }
+
   const used = new Set<string>();
+  const ruleLists = new Set<string>();
   const expr = resolveOrFail(
     parsed,
-    { ...listEnv(lists, usedLists), macro: (name) => macros.get(name), used: { macros: used, lists: usedLists } },
+    { ...listEnv(lists, ruleLists), macro: (name) => macros.get(name), used: { macros: used, lists: ruleLists } },
     condition,
     r.ctx,
     where,
   );
   for (const m of used) usedMacros.add(m);
+  for (const l of ruleLists) usedLists.add(l);
+  const remember = (rule: CompiledRule | undefined) => {
+    if (cache && rule) {
+      cache.rules.set(r.name, { key, rule, warnings: res.warnings.slice(warningsStart), macros: [...used], lists: [...ruleLists] });
+    }
+    return rule;
+  };
 
   const checked = checkRuleCondition(expr, source.catalog);
   for (const w of checked.warnings) {
@@ -359,7 +466,7 @@ function compileRule(
     }
   }
 
-  return {
+  return remember({
     ...(match ? { match } : {}),
     ...(formatter ? { formatter, extraFormatters } : {}),
     id: r.index,
@@ -378,7 +485,7 @@ function compileRule(
     exceptionFields,
     eventTypes,
     info: r,
-  };
+  });
 }
 
 /**
@@ -393,13 +500,14 @@ export function compileCollected(col: Collector, env: CompileEnv): CompileOutput
   try {
     const lists = compileLists(col);
     const listMap = new Map(lists.map((l) => [l.name, l]));
-    const macroExprs = compileMacros(col, listMap, marks, usedLists, usedMacros);
+    const macroExprs = compileMacros(env.cache, col, listMap, marks, usedLists, usedMacros);
+    const deps = new DepVersions(col, macroExprs, env.cache?.versionIds ?? new Map());
     const rules: CompiledRule[] = [];
     for (const r of col.rules.list) {
       if (r.unknownSource) continue;
       const source = env.sources.get(r.source);
       if (!source) fail('LOAD_ERR_VALIDATE', `Unknown source at compile-time${r.source}`, r.ctx);
-      const compiled = compileRule(env, r, source, macroExprs, listMap, marks, usedLists, usedMacros);
+      const compiled = compileRule(env, r, source, macroExprs, listMap, marks, usedLists, usedMacros, deps);
       if (compiled) rules.push(compiled);
     }
     for (const l of lists) if (usedLists.has(l.name)) l.used = true;

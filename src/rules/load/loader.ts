@@ -6,7 +6,7 @@
  */
 import { newCollector, type Collector } from './collector.js';
 import { readRulesContent } from './reader.js';
-import { compileCollected, type CompileOutput, type ExtraOutputField, type ExtraOutputFormat } from './compile.js';
+import { compileCollected, newCompileCache, type CompileCache, type CompileOutput, type ExtraOutputField, type ExtraOutputFormat } from './compile.js';
 import { newResult, resultToJson, type JsonLoadResult, type LoadResult } from './result.js';
 import { isCatalogField, type LoaderSource } from './sources.js';
 import { isConditionError, parseCondition } from '../condition/index.js';
@@ -32,6 +32,8 @@ export interface RulesLoader {
   /** The output of the last successful compilation. */
   compiled: CompileOutput | undefined;
   readonly sources: ReadonlyMap<string, LoaderSource & { isValidField: FieldValidator }>;
+  /** Parses and rule compilations kept between files (everything is recompiled after each file). */
+  readonly cache: CompileCache;
 }
 
 function fieldValidator(source: LoaderSource): FieldValidator {
@@ -51,7 +53,7 @@ function fieldValidator(source: LoaderSource): FieldValidator {
 
 export function newRulesLoader(options: LoaderOptions): RulesLoader {
   const sources = new Map(options.sources.map((s) => [s.name, { ...s, isValidField: fieldValidator(s) }]));
-  return { options, collector: newCollector(), contents: new Map(), results: [], compiled: undefined, sources };
+  return { options, collector: newCollector(), contents: new Map(), results: [], compiled: undefined, sources, cache: newCompileCache() };
 }
 
 /** Loads one file's text into the loader; returns (and records) its result. */
@@ -66,6 +68,7 @@ export function loadRulesContent(loader: RulesLoader, name: string, text: string
       contents: loader.contents,
       extraOutputFormats: loader.options.extraOutputFormats ?? [],
       extraOutputFields: loader.options.extraOutputFields ?? [],
+      cache: loader.cache,
     });
     if (out && result.successful) loader.compiled = out;
   }

@@ -351,3 +351,45 @@ describe('human output', () => {
     expect(caret.indexOf('^')).toBe(lines[src]!.indexOf('foo'));
   });
 });
+
+describe('recompiling after each file', () => {
+  it('sees a later list append in an earlier rule', () => {
+    const l = load({
+      'a.yaml': `- list: l\n  items: [a]\n${RULE('r', 'proc.name in (l)')}`,
+      'b.yaml': '- list: l\n  items: [b]\n  override:\n    items: append\n',
+    });
+    expect(l.results.map((r) => r.successful)).toEqual([true, true]);
+    const items: string[] = [];
+    const walk = (e: unknown): void => {
+      const x = e as { kind: string; children?: unknown[]; child?: unknown; right?: { kind: string; items?: { value: string }[] } };
+      if (x.kind === 'and' || x.kind === 'or') x.children!.forEach(walk);
+      else if (x.kind === 'not') walk(x.child);
+      else if (x.kind === 'check' && x.right?.kind === 'list') items.push(...x.right.items!.map((i) => i.value));
+    };
+    walk(rule(l, 'r').expr);
+    expect(items).toEqual(['a', 'b']);
+  });
+
+  it('reports an earlier rule\'s warnings again for the later file, as Falco does', () => {
+    const l = load({ 'a.yaml': RULE('r', 'evt.type=open').replace('output: o %proc.name', 'output: o %evt.dir'), 'b.yaml': '' });
+    const dep = (i: number) => l.results[i]!.warnings.filter((w) => w.code === 'LOAD_DEPRECATED_ITEM').map((w) => w.message);
+    expect(dep(0)).toEqual(["usage of deprecated field 'evt.dir' has been detected in the rule output"]);
+    expect(dep(1)).toEqual(dep(0));
+  });
+
+  it('reports an error in an earlier macro changed by a later file', () => {
+    const l = load({ 'a.yaml': `- macro: m\n  condition: proc.name=x\n${RULE('r', 'm')}`, 'b.yaml': '- macro: m\n  condition: proc.nobody=x\n' });
+    expect(l.results[1]!.errors[0]!.message).toBe('filter_check called with nonexistent field proc.nobody');
+  });
+});
+
+describe('recompiling: nested lists', () => {
+  it('sees a change two lists deep', () => {
+    const l = load({
+      'a.yaml': `- list: c\n  items: [x]\n- list: b\n  items: [c]\n- list: a\n  items: [b]\n${RULE('r', 'proc.name in (a)')}`,
+      'b.yaml': '- list: c\n  items: [y]\n  override:\n    items: append\n',
+    });
+    expect(l.results.map((r) => r.successful)).toEqual([true, true]);
+    expect(JSON.stringify(rule(l, 'r').expr)).toContain('"value":"y"');
+  });
+});
