@@ -1,0 +1,339 @@
+import type { FieldInfo } from '../../rules/catalog.js';
+import { PPM_EXE, PPM_O } from '../../trace/flags.js';
+import type { Cursor } from '../cursor.js';
+import { basename, dirname } from '../state/paths.js';
+import type { FdInfo, ThreadInfo } from '../state/types.js';
+import { argRaw, argText, argsText, typeChar } from './params.js';
+import { l4protoName, renderCaps, renderDatetime, renderIso8601, renderRes, renderTime, sockFamilyName } from './render.js';
+
+/**
+ * Extractors of the `syscall` source: for each field, a function from the cursor to the value
+ * Falco gives (string, number, bigint, boolean, string[] for list fields; undefined when the
+ * event has no such value). `arg` is the field's argument (`proc.aname[2]` → "2").
+ */
+export type Extractor = (c: Cursor) => unknown;
+type Factory = (arg: string | undefined) => Extractor;
+
+const NS = 1_000_000_000n;
+
+function parent(c: Cursor, t: ThreadInfo | undefined): ThreadInfo | undefined {
+  return t && t.ppid > 0 ? c.state.threads.get(t.ppid) : undefined;
+}
+
+/** The n-th ancestor (1 = parent) of the event's process. */
+function ancestor(c: Cursor, n: number): ThreadInfo | undefined {
+  let t = c.thread();
+  for (let i = 0; i < n && t; i++) t = parent(c, t);
+  return t;
+}
+
+/** All ancestors, nearest first (for `proc.aname` without argument). */
+function ancestors(c: Cursor): ThreadInfo[] {
+  const out: ThreadInfo[] = [];
+  const seen = new Set<number>();
+  for (let t = parent(c, c.thread()); t && !seen.has(t.pid); t = parent(c, t)) {
+    seen.add(t.pid);
+    out.push(t);
+  }
+  return out;
+}
+
+const cmdline = (t: ThreadInfo) => (t.args.length ? `${t.comm} ${t.args.join(' ')}` : t.comm);
+
+/** A proc.* field read from the thread, its parent, or an ancestor given by `[N]`. */
+function procField(get: (t: ThreadInfo, c: Cursor) => unknown, anyAncestor = false): Factory {
+  return (arg) => {
+    if (arg !== undefined) {
+      const n = Number(arg);
+      return (c) => {
+        const t = ancestor(c, n);
+        return t ? get(t, c) : undefined;
+      };
+    }
+    if (anyAncestor) return (c) => ancestors(c).map((t) => get(t, c));
+    return (c) => {
+      const t = c.thread();
+      return t ? get(t, c) : undefined;
+    };
+  };
+}
+
+function parentField(get: (t: ThreadInfo, c: Cursor) => unknown): Factory {
+  return () => (c) => {
+    const p = parent(c, c.thread());
+    return p ? get(p, c) : undefined;
+  };
+}
+
+function threadField(get: (t: ThreadInfo, c: Cursor) => unknown): Factory {
+  return () => (c) => {
+    const t = c.thread();
+    return t ? get(t, c) : undefined;
+  };
+}
+
+function fdField(get: (fd: FdInfo, c: Cursor) => unknown): Factory {
+  return () => (c) => {
+    const fd = c.fd();
+    return fd ? get(fd, c) : undefined;
+  };
+}
+
+const isSocket = (fd: FdInfo) => fd.type === 'ipv4' || fd.type === 'ipv6';
+const localIp = (fd: FdInfo) => (isSocket(fd) ? (fd.isServer ? fd.sip : fd.cip) : undefined);
+const remoteIp = (fd: FdInfo) => (isSocket(fd) ? (fd.isServer ? fd.cip : fd.sip) : undefined);
+const localPort = (fd: FdInfo) => (isSocket(fd) ? (fd.isServer ? fd.sport : fd.cport) : undefined);
+const remotePort = (fd: FdInfo) => (isSocket(fd) ? (fd.isServer ? fd.cport : fd.sport) : undefined);
+const ifSocket = <T>(fd: FdInfo, v: T) => (isSocket(fd) && v !== '' ? v : undefined);
+
+function fdTypeChar(type: string): string {
+  return typeChar(type).slice(1, -1);
+}
+
+function openFlagsOf(c: Cursor): number | undefined {
+  const type = c.type();
+  if (type !== 'open' && type !== 'openat' && type !== 'openat2' && type !== 'creat') return undefined;
+  return c.num('flags') ?? (type === 'creat' ? PPM_O.WRONLY | PPM_O.CREAT : undefined);
+}
+
+/** The path a file-system syscall names (fs.path.*), resolved against cwd. */
+function fsPath(c: Cursor, which: 'name' | 'source' | 'target', raw: boolean): string | undefined {
+  const type = c.type();
+  const twoPaths = /^(rename|renameat|renameat2|link|linkat|symlink|symlinkat)$/.test(type);
+  let path: string | undefined;
+  if (which === 'name') path = twoPaths ? undefined : c.str('path');
+  else if (!twoPaths) return undefined;
+  else path = which === 'source' ? c.str('path') : c.str('path2');
+  if (path === undefined) return undefined;
+  if (raw) return path;
+  const cwd = c.thread()?.cwd ?? '';
+  if (path.startsWith('/') || cwd === '') return path;
+  return `${cwd.replace(/\/$/, '')}/${path}`;
+}
+
+const user = (c: Cursor, uid: number | undefined) => (uid === undefined ? undefined : c.state.users.get(uid));
+
+export const EXTRACTORS: Record<string, Factory> = {
+  // --- evt ----------------------------------------------------------------------------------
+  'evt.num': () => (c) => c.big('num'),
+  'evt.time': () => (c) => renderTime(c.ts()),
+  'evt.time.s': () => (c) => renderTime(c.ts(), false),
+  'evt.time.iso8601': () => (c) => renderIso8601(c.ts()),
+  'evt.datetime': () => (c) => renderDatetime(c.ts()),
+  'evt.datetime.s': () => (c) => renderDatetime(c.ts(), false),
+  'evt.rawtime': () => (c) => c.ts(),
+  'evt.rawtime.s': () => (c) => c.ts() / NS,
+  'evt.rawtime.ns': () => (c) => c.ts() % NS,
+  'evt.reltime': () => (c) => c.ts() - c.firstTs,
+  'evt.reltime.s': () => (c) => (c.ts() - c.firstTs) / NS,
+  'evt.reltime.ns': () => (c) => (c.ts() - c.firstTs) % NS,
+  'evt.deltatime': () => (c) => (c.prevTs < 0n ? 0n : c.ts() - c.prevTs),
+  'evt.source': () => () => 'syscall',
+  'evt.is_async': () => () => false,
+  'evt.hostname': () => (c) => c.state.hostname,
+  'evt.latency': () => (c) => c.big('latency') ?? 0n,
+  'evt.latency.s': () => (c) => (c.big('latency') ?? 0n) / NS,
+  'evt.latency.ns': () => (c) => (c.big('latency') ?? 0n) % NS,
+  'evt.dir': () => (c) => c.str('dir'),
+  'evt.type': () => (c) => c.type(),
+  'evt.type.is': (arg) => (c) => (c.type() === arg ? 1 : 0),
+  'syscall.type': () => (c) => c.type(),
+  'evt.cpu': () => (c) => c.num('cpu'),
+  'evt.args': () => (c) => argsText(c),
+  'evt.info': () => (c) => argsText(c),
+  'evt.arg': (arg) => (c) => (arg === undefined ? undefined : argText(c, arg)),
+  'evt.rawarg': (arg) => (c) => (arg === undefined ? undefined : argRaw(c, arg)),
+  'evt.buffer': () => (c) => c.bytes('buffer'),
+  'evt.buflen': () => (c) => c.bytes('buffer')?.length,
+  'evt.res': () => (c) => {
+    const res = c.num('res');
+    return res === undefined ? undefined : renderRes(res);
+  },
+  'evt.rawres': () => (c) => c.big('res'),
+  'evt.failed': () => (c) => {
+    const res = c.num('res');
+    return res === undefined ? undefined : res < 0;
+  },
+  'evt.is_open_read': () => (c) => {
+    const f = openFlagsOf(c);
+    return f === undefined ? false : (f & PPM_O.RDONLY) !== 0;
+  },
+  'evt.is_open_write': () => (c) => {
+    const f = openFlagsOf(c);
+    return f === undefined ? false : (f & PPM_O.WRONLY) !== 0;
+  },
+  'evt.is_open_exec': () => (c) => {
+    const f = openFlagsOf(c);
+    // Falco: an open that creates a file with an executable mode.
+    return f === undefined ? false : (f & PPM_O.CREAT) !== 0 && ((c.num('mode') ?? 0) & 0o111) !== 0;
+  },
+  'evt.is_open_create': () => (c) => {
+    const f = openFlagsOf(c);
+    return f === undefined ? false : (f & PPM_O.CREAT) !== 0;
+  },
+  'evt.count': () => () => 1,
+  'evt.count.error': () => (c) => ((c.num('res') ?? 0) < 0 ? 1 : 0),
+
+  // --- process and thread ------------------------------------------------------------------
+  'proc.name': procField((t) => t.comm),
+  'proc.exe': procField((t) => t.exe),
+  'proc.exepath': procField((t) => t.exepath),
+  'proc.args': procField((t) => t.args.join(' ')),
+  'proc.cmdline': procField((t) => cmdline(t)),
+  'proc.cmdnargs': procField((t) => t.args.length),
+  'proc.cmdlenargs': procField((t) => t.args.reduce((n, a) => n + a.length, 0)),
+  'proc.pid': procField((t) => t.pid),
+  'proc.vpid': procField((t) => t.vpid),
+  'proc.ppid': procField((t) => t.ppid),
+  'proc.pvpid': parentField((t) => t.vpid),
+  'proc.pname': parentField((t) => t.comm),
+  'proc.pcmdline': parentField((t) => cmdline(t)),
+  'proc.pexe': parentField((t) => t.exe),
+  'proc.pexepath': parentField((t) => t.exepath),
+  'proc.aname': procField((t) => t.comm, true),
+  'proc.apid': procField((t) => t.pid, true),
+  'proc.aexe': procField((t) => t.exe, true),
+  'proc.aexepath': procField((t) => t.exepath, true),
+  'proc.acmdline': procField((t) => cmdline(t), true),
+  'proc.cwd': threadField((t) => t.cwd),
+  'proc.tty': threadField((t) => t.tty),
+  'proc.loginshellid': threadField((t) => t.sid),
+  'proc.sid': threadField((t) => t.sid),
+  'proc.sname': threadField((t, c) => c.state.threads.get(t.sid)?.comm),
+  'proc.is_sid_leader': threadField((t) => t.sid === t.vpid),
+  'proc.vpgid': threadField((t) => t.pgid),
+  'proc.vpgid.name': threadField((t, c) => c.state.threads.get(t.pgid)?.comm),
+  'proc.vpgid.exe': threadField((t, c) => c.state.threads.get(t.pgid)?.exe),
+  'proc.vpgid.exepath': threadField((t, c) => c.state.threads.get(t.pgid)?.exepath),
+  'proc.is_vpgid_leader': threadField((t) => t.pgid === t.vpid),
+  'proc.env': (arg) => (c) => {
+    const t = c.thread();
+    if (!t) return undefined;
+    if (arg === undefined) return t.env.join(' ');
+    const hit = t.env.find((e) => e.startsWith(`${arg}=`));
+    return hit?.slice(arg.length + 1);
+  },
+  'proc.duration': threadField((t, c) => (t.startTs > 0n ? c.ts() - t.startTs : undefined)),
+  'proc.ppid.duration': parentField((t, c) => (t.startTs > 0n ? c.ts() - t.startTs : undefined)),
+  'proc.pid.ts': threadField((t) => t.startTs),
+  'proc.exe_ino': threadField((t) => t.exeIno),
+  'proc.exe_ino.ctime': threadField((t) => t.exeCtime),
+  'proc.exe_ino.mtime': threadField((t) => t.exeMtime),
+  'proc.exe_ino.ctime_duration_proc_start': threadField((t) => (t.exeCtime > 0n && t.startTs > 0n ? t.startTs - t.exeCtime : undefined)),
+  'proc.is_exe_writable': threadField((t) => (t.exeFlags & PPM_EXE.WRITABLE) !== 0),
+  'proc.is_exe_upper_layer': threadField((t) => (t.exeFlags & PPM_EXE.UPPER_LAYER) !== 0),
+  'proc.is_exe_lower_layer': threadField((t) => (t.exeFlags & PPM_EXE.LOWER_LAYER) !== 0),
+  'proc.is_exe_from_memfd': threadField((t) => (t.exeFlags & PPM_EXE.FROM_MEMFD) !== 0),
+  'proc.nthreads': threadField((t, c) => [...c.state.threads.values()].filter((o) => o.pid === t.pid).length),
+  'proc.is_container_healthcheck': () => () => false,
+  'proc.is_container_liveness_probe': () => () => false,
+  'proc.is_container_readiness_probe': () => () => false,
+  'thread.tid': () => (c) => c.num('tid'),
+  'thread.vtid': threadField((t) => t.vtid),
+  'thread.ismain': threadField((t) => t.tid === t.pid),
+  'thread.cap_permitted': threadField((t) => renderCaps(t.capPermitted)),
+  'thread.cap_effective': threadField((t) => renderCaps(t.capEffective)),
+  'thread.cap_inheritable': threadField((t) => renderCaps(t.capInheritable)),
+
+  // --- user and group ----------------------------------------------------------------------
+  'user.uid': threadField((t) => t.euid),
+  'user.name': threadField((t, c) => user(c, t.euid)?.name ?? (t.euid === 0 ? 'root' : undefined)),
+  'user.homedir': threadField((t, c) => user(c, t.euid)?.home),
+  'user.shell': threadField((t, c) => user(c, t.euid)?.shell),
+  'user.loginuid': threadField((t) => t.loginuid),
+  'user.loginname': threadField((t, c) => user(c, t.loginuid)?.name ?? (t.loginuid === 0 ? 'root' : undefined)),
+  'group.gid': threadField((t) => t.egid),
+  'group.name': threadField((t, c) => c.state.groups.get(t.egid) ?? (t.egid === 0 ? 'root' : undefined)),
+
+  // --- fd ------------------------------------------------------------------------------------
+  'fd.num': () => (c) => c.fd()?.num ?? c.num('fd'),
+  'fd.type': fdField((fd) => fd.type),
+  'fd.typechar': fdField((fd) => fdTypeChar(fd.type)),
+  'fd.name': fdField((fd) => fd.name),
+  'fd.nameraw': fdField((fd) => fd.nameRaw),
+  'fd.directory': fdField((fd) => (fd.type === 'file' || fd.type === 'directory' ? dirname(fd.name) : undefined)),
+  'fd.filename': fdField((fd) => (fd.type === 'file' || fd.type === 'directory' ? basename(fd.name) : undefined)),
+  'fd.ino': fdField((fd) => fd.ino),
+  'fd.dev': fdField((fd) => fd.dev),
+  'fd.l4proto': fdField((fd) => (isSocket(fd) ? l4protoName(fd.l4proto) : undefined)),
+  'fd.sockfamily': fdField((fd) => sockFamilyName(fd.sockFamily) || undefined),
+  'fd.is_server': fdField((fd) => fd.isServer),
+  'fd.connected': fdField((fd) => fd.connected),
+  'fd.name_changed': fdField((fd) => fd.nameChanged),
+  'fd.cip': fdField((fd) => ifSocket(fd, fd.cip)),
+  'fd.sip': fdField((fd) => ifSocket(fd, fd.sip)),
+  'fd.lip': fdField((fd) => localIp(fd)),
+  'fd.rip': fdField((fd) => remoteIp(fd)),
+  'fd.ip': fdField((fd) => ifSocket(fd, fd.sip)),
+  'fd.cport': fdField((fd) => (isSocket(fd) ? fd.cport : undefined)),
+  'fd.sport': fdField((fd) => (isSocket(fd) ? fd.sport : undefined)),
+  'fd.lport': fdField((fd) => localPort(fd)),
+  'fd.rport': fdField((fd) => remotePort(fd)),
+  'fd.port': fdField((fd) => (isSocket(fd) ? fd.sport : undefined)),
+  'fd.cnet': fdField((fd) => ifSocket(fd, fd.cip)),
+  'fd.snet': fdField((fd) => ifSocket(fd, fd.sip)),
+  'fd.lnet': fdField((fd) => localIp(fd)),
+  'fd.rnet': fdField((fd) => remoteIp(fd)),
+  'fd.net': fdField((fd) => ifSocket(fd, fd.sip)),
+  'fd.cip.name': fdField(() => undefined),
+  'fd.sip.name': fdField(() => undefined),
+  'fd.lip.name': fdField(() => undefined),
+  'fd.rip.name': fdField(() => undefined),
+  'fd.types': (arg) => (c) => {
+    const pid = c.num('pid');
+    const table = pid === undefined ? undefined : c.state.fds.get(pid);
+    if (!table) return undefined;
+    if (arg !== undefined) {
+      const fd = table.get(Number(arg));
+      return fd ? [fd.type] : undefined;
+    }
+    return [...new Set([...table.values()].map((fd) => fd.type))];
+  },
+
+  // --- fs.path -------------------------------------------------------------------------------
+  'fs.path.name': () => (c) => fsPath(c, 'name', false),
+  'fs.path.nameraw': () => (c) => fsPath(c, 'name', true),
+  'fs.path.source': () => (c) => fsPath(c, 'source', false),
+  'fs.path.sourceraw': () => (c) => fsPath(c, 'source', true),
+  'fs.path.target': () => (c) => fsPath(c, 'target', false),
+  'fs.path.targetraw': () => (c) => fsPath(c, 'target', true),
+
+  // --- container (from snapshots; `host` outside containers) ---------------------------------
+  'container.id': threadField((t) => t.containerId),
+  'container.name': threadField((t, c) => (t.containerId === 'host' ? 'host' : c.state.containers.get(t.containerId)?.name)),
+  'container.image': threadField((t, c) => c.state.containers.get(t.containerId)?.image),
+  'container.image.repository': threadField((t, c) => imageParts(c.state.containers.get(t.containerId)?.image).repository),
+  'container.image.tag': threadField((t, c) => imageParts(c.state.containers.get(t.containerId)?.image).tag),
+  'container.privileged': threadField((t, c) => c.state.containers.get(t.containerId)?.privileged),
+  'container.mounts': threadField((t, c) => c.state.containers.get(t.containerId)?.mounts.join(',')),
+  'container.mount.dest': (arg) => (c) => {
+    const t = c.thread();
+    const mounts = t ? c.state.containers.get(t.containerId)?.mounts : undefined;
+    if (!mounts || arg === undefined) return undefined;
+    const hit = mounts.find((m) => m.split(':')[1] === arg);
+    return hit?.split(':')[0];
+  },
+  'container.start_ts': threadField((t, c) => c.state.containers.get(t.containerId)?.startTs),
+};
+
+function imageParts(image: string | undefined): { repository?: string; tag?: string } {
+  if (!image) return {};
+  const at = image.indexOf('@');
+  const noDigest = at >= 0 ? image.slice(0, at) : image;
+  const colon = noDigest.lastIndexOf(':');
+  if (colon > noDigest.lastIndexOf('/')) return { repository: noDigest.slice(0, colon), tag: noDigest.slice(colon + 1) };
+  return { repository: noDigest, tag: undefined };
+}
+
+/** The engine's ExtractorProvider for the rules layer's compiler. */
+export const syscallProvider = {
+  extractor(field: FieldInfo, arg: string | undefined): (cursor: unknown) => unknown {
+    const factory = EXTRACTORS[field.name];
+    if (!factory) return () => undefined;
+    return factory(arg) as (cursor: unknown) => unknown;
+  },
+};
+
+export function hasExtractor(name: string): boolean {
+  return name in EXTRACTORS;
+}

@@ -1,0 +1,389 @@
+import { RECORD_TYPES } from '../../trace/columns.js';
+import { PPM_O } from '../../trace/flags.js';
+import type { Cursor } from '../cursor.js';
+import { containerIdFromCgroup } from './container-id.js';
+import { fdNameOfTuple, resolvePath } from './paths.js';
+import type { FdInfo, FdType, ReplayState, ThreadInfo } from './types.js';
+
+/**
+ * The state machine: how each event changes the thread, fd, user and container tables.
+ *
+ * `applyBefore` runs before rules see the event (an open's new fd, an execve's new image, a
+ * clone's child must already be visible to its fields); `applyAfter` runs after (a close or an
+ * exit is evaluated with the fd / thread it removes still present, as libsinsp does). Exited
+ * threads and closed fds are deleted, so memory follows what is alive, not the trace length.
+ */
+
+const AT_FDCWD = -100;
+
+function emptyThread(tid: number): ThreadInfo {
+  return {
+    tid, pid: tid, ppid: 0, vtid: tid, vpid: tid, comm: '', exe: '', exepath: '', args: [], env: [], cwd: '', tty: 0, pgid: 0, sid: 0,
+    uid: 0, gid: 0, euid: 0, egid: 0, loginuid: -1, capInheritable: 0n, capPermitted: 0n, capEffective: 0n, exeFlags: 0,
+    exeIno: 0n, exeCtime: 0n, exeMtime: 0n, cgroup: '', containerId: 'host', startTs: 0n,
+  };
+}
+
+/** Copies the header columns every syscall row carries into the thread (they are the truth at that time). */
+function refreshFromHeader(c: Cursor, t: ThreadInfo): void {
+  const pid = c.num('pid');
+  if (pid !== undefined) t.pid = pid;
+  const ppid = c.num('ppid');
+  if (ppid !== undefined) t.ppid = ppid;
+  const comm = c.str('comm');
+  if (comm !== undefined) t.comm = comm;
+  const uid = c.num('uid');
+  if (uid !== undefined) t.uid = uid;
+  const gid = c.num('gid');
+  if (gid !== undefined) t.gid = gid;
+  const euid = c.num('euid');
+  if (euid !== undefined) t.euid = euid;
+  const egid = c.num('egid');
+  if (egid !== undefined) t.egid = egid;
+  const loginuid = c.num('loginuid');
+  if (loginuid !== undefined) t.loginuid = loginuid;
+  const vtid = c.num('vtid');
+  if (vtid !== undefined) t.vtid = vtid;
+  const vpid = c.num('vpid');
+  if (vpid !== undefined) t.vpid = vpid;
+}
+
+/** Copies the process columns (execve exit, clone, snapshot_proc) into the thread. */
+function refreshProcess(c: Cursor, t: ThreadInfo): void {
+  const exe = c.str('exe');
+  if (exe !== undefined) t.exe = exe;
+  const exepath = c.str('exepath');
+  if (exepath !== undefined) t.exepath = exepath;
+  const args = c.strings_('args');
+  if (args !== undefined) t.args = args;
+  const env = c.strings_('env');
+  if (env !== undefined) t.env = env;
+  const cwd = c.str('cwd');
+  if (cwd !== undefined) t.cwd = cwd;
+  const tty = c.num('tty');
+  if (tty !== undefined) t.tty = tty;
+  const pgid = c.num('pgid');
+  if (pgid !== undefined) t.pgid = pgid;
+  const sid = c.num('sid');
+  if (sid !== undefined) t.sid = sid;
+  const flags = c.num('exe_flags');
+  if (flags !== undefined) t.exeFlags = flags;
+  const ino = c.big('exe_ino');
+  if (ino !== undefined) t.exeIno = ino;
+  const ctime = c.big('exe_ctime');
+  if (ctime !== undefined) t.exeCtime = ctime;
+  const mtime = c.big('exe_mtime');
+  if (mtime !== undefined) t.exeMtime = mtime;
+  const capI = c.big('cap_inheritable');
+  if (capI !== undefined) t.capInheritable = capI;
+  const capP = c.big('cap_permitted');
+  if (capP !== undefined) t.capPermitted = capP;
+  const capE = c.big('cap_effective');
+  if (capE !== undefined) t.capEffective = capE;
+  const cgroup = c.str('cgroup');
+  if (cgroup !== undefined) {
+    t.cgroup = cgroup;
+    t.containerId = containerIdFromCgroup(cgroup);
+  }
+  const start = c.big('start_ts');
+  if (start !== undefined) t.startTs = start;
+}
+
+function threadOf(state: ReplayState, c: Cursor): ThreadInfo {
+  const tid = c.tid();
+  let t = state.threads.get(tid);
+  if (!t) {
+    t = emptyThread(tid);
+    const pid = c.num('pid');
+    // A thread we never saw start: inherit what its process (thread group leader) knows.
+    const leader = pid !== undefined && pid !== tid ? state.threads.get(pid) : undefined;
+    if (leader) Object.assign(t, leader, { tid });
+    state.threads.set(tid, t);
+  }
+  return t;
+}
+
+function fdTable(state: ReplayState, pid: number): Map<number, FdInfo> {
+  let table = state.fds.get(pid);
+  if (!table) {
+    table = new Map();
+    state.fds.set(pid, table);
+  }
+  return table;
+}
+
+function newFd(num: number, type: FdType, name: string): FdInfo {
+  return { num, type, name, nameRaw: name, flags: 0, sockFamily: 0, l4proto: 0, cip: '', cport: 0, sip: '', sport: 0, isServer: false, connected: false, nameChanged: false, dev: 0, ino: 0n };
+}
+
+function socketType(family: number | undefined): FdType {
+  return family === 2 ? 'ipv4' : family === 10 ? 'ipv6' : family === 1 ? 'unix' : family === 16 ? 'netlink' : 'unknown';
+}
+
+/** The directory a relative path of this event is resolved against. */
+function baseDir(state: ReplayState, c: Cursor, t: ThreadInfo, dirfdCol: 'dirfd' | 'dirfd2'): string {
+  const dirfd = c.num(dirfdCol);
+  if (dirfd === undefined || dirfd === AT_FDCWD) return t.cwd;
+  return state.fds.get(t.pid)?.get(dirfd)?.name ?? '';
+}
+
+function setTuple(c: Cursor, fd: FdInfo): void {
+  const sip = c.str('sip');
+  const dip = c.str('dip');
+  if (sip === undefined && dip === undefined) {
+    const path = c.str('path');
+    if (path !== undefined && fd.type === 'unix') {
+      fd.name = path;
+      fd.nameRaw = path;
+    }
+    return;
+  }
+  fd.cip = sip ?? '';
+  fd.cport = c.num('sport') ?? 0;
+  fd.sip = dip ?? '';
+  fd.sport = c.num('dport') ?? 0;
+  const l4 = c.num('l4proto');
+  if (l4 !== undefined) fd.l4proto = l4;
+  const family = c.num('sock_family');
+  if (family !== undefined) {
+    fd.sockFamily = family;
+    if (fd.type === 'unknown') fd.type = socketType(family);
+  }
+  const name = fdNameOfTuple(fd);
+  if (fd.name !== '' && fd.name !== name) fd.nameChanged = true;
+  fd.name = name;
+  fd.nameRaw = name;
+}
+
+const FD_TYPE_OF: Record<string, FdType> = {
+  eventfd: 'event', eventfd2: 'event', signalfd: 'signalfd', signalfd4: 'signalfd', timerfd_create: 'timerfd',
+  inotify_init: 'inotify', inotify_init1: 'inotify', epoll_create: 'eventpoll', epoll_create1: 'eventpoll',
+  userfaultfd: 'userfaultfd', io_uring_setup: 'io_uring', bpf: 'bpf', memfd_create: 'memfd', pidfd_open: 'unknown',
+};
+
+function applySnapshot(state: ReplayState, c: Cursor, type: string): void {
+  switch (type) {
+    case RECORD_TYPES.snapshotMachine: {
+      const name = c.str('name');
+      if (name && !state.hostname) state.hostname = name;
+      return;
+    }
+    case RECORD_TYPES.snapshotProc: {
+      const t = threadOf(state, c);
+      refreshFromHeader(c, t);
+      refreshProcess(c, t);
+      return;
+    }
+    case RECORD_TYPES.snapshotFd: {
+      const pid = c.num('pid');
+      const num = c.num('fd');
+      if (pid === undefined || num === undefined) return;
+      const fd = newFd(num, (c.str('fd_type') as FdType | undefined) ?? 'unknown', c.str('path') ?? '');
+      fd.flags = c.num('flags') ?? 0;
+      fd.dev = c.num('dev') ?? 0;
+      fd.ino = c.big('ino') ?? 0n;
+      if (c.has('sip') || c.has('dip')) {
+        setTuple(c, fd);
+        fd.connected = fd.sport !== 0 && fd.cport !== 0;
+      }
+      fdTable(state, pid).set(num, fd);
+      return;
+    }
+    case RECORD_TYPES.snapshotUser: {
+      const uid = c.num('uid');
+      if (uid === undefined) return;
+      state.users.set(uid, { uid, gid: c.num('gid') ?? 0, name: c.str('name') ?? '', home: c.str('path') ?? '', shell: c.str('path2') ?? '' });
+      return;
+    }
+    case RECORD_TYPES.snapshotGroup: {
+      const gid = c.num('gid');
+      if (gid !== undefined) state.groups.set(gid, c.str('name') ?? '');
+      return;
+    }
+    case RECORD_TYPES.snapshotContainer: {
+      const id = c.str('container_id');
+      if (!id) return;
+      state.containers.set(id, {
+        id,
+        name: c.str('name') ?? '',
+        image: c.str('image') ?? '',
+        privileged: c.bool('privileged') ?? false,
+        mounts: c.strings_('mounts') ?? [],
+        startTs: c.big('start_ts') ?? 0n,
+      });
+      return;
+    }
+  }
+}
+
+/** Updates the state for what an event creates or changes; run before rules see it. */
+export function applyBefore(state: ReplayState, c: Cursor, type: string, isRecord: boolean): void {
+  if (isRecord) {
+    applySnapshot(state, c, type);
+    return;
+  }
+  const t = threadOf(state, c);
+  refreshFromHeader(c, t);
+  const exit = c.str('dir') !== '>';
+  if (!exit) return;
+  const res = c.num('res');
+  const ok = res !== undefined && res >= 0;
+  switch (type) {
+    case 'clone':
+    case 'clone3':
+    case 'fork':
+    case 'vfork': {
+      if (!ok) return;
+      if (res === 0) {
+        // The child's own view: a new thread (or process) whose parent is in ppid.
+        refreshProcess(c, t);
+        if (t.startTs === 0n) t.startTs = c.ts();
+        if (t.pid === t.tid) state.fds.set(t.pid, new Map(state.fds.get(t.ppid) ?? []));
+      } else if (!state.threads.has(res)) {
+        // The parent's view, before the child ran: the child starts as a copy of the parent.
+        const child = { ...t, tid: res, pid: res, ppid: t.pid, vtid: res, vpid: res, startTs: c.ts() };
+        state.threads.set(res, child);
+        if (!state.fds.has(res)) state.fds.set(res, new Map(state.fds.get(t.pid) ?? []));
+      }
+      return;
+    }
+    case 'execve':
+    case 'execveat': {
+      if (res !== 0) return;
+      refreshProcess(c, t);
+      // close-on-exec fds do not survive the new image.
+      const table = state.fds.get(t.pid);
+      if (table) for (const [num, fd] of table) if (fd.flags & PPM_O.CLOEXEC) table.delete(num);
+      return;
+    }
+    case 'open':
+    case 'openat':
+    case 'openat2':
+    case 'creat':
+    case 'open_by_handle_at':
+    case 'memfd_create': {
+      if (!ok) return;
+      const raw = c.str('path') ?? c.str('name') ?? '';
+      const name = type === 'memfd_create' ? `memfd:${c.str('name') ?? raw}` : resolvePath(baseDir(state, c, t, 'dirfd'), raw);
+      const flags = c.num('flags') ?? 0;
+      const fdType: FdType = type === 'memfd_create' ? 'memfd' : ((c.str('fd_type') as FdType | undefined) ?? (flags & PPM_O.DIRECTORY ? 'directory' : 'file'));
+      const fd = newFd(res, fdType, name);
+      fd.nameRaw = raw;
+      fd.flags = flags;
+      fd.dev = c.num('dev') ?? 0;
+      fd.ino = c.big('ino') ?? 0n;
+      fdTable(state, t.pid).set(res, fd);
+      return;
+    }
+    case 'socket': {
+      if (!ok) return;
+      const family = c.num('sock_family');
+      const fd = newFd(res, socketType(family), '');
+      fd.sockFamily = family ?? 0;
+      fd.l4proto = c.num('l4proto') ?? 0;
+      fdTable(state, t.pid).set(res, fd);
+      return;
+    }
+    case 'connect': {
+      const num = c.num('fd');
+      if (num === undefined) return;
+      const table = fdTable(state, t.pid);
+      let fd = table.get(num);
+      if (!fd) {
+        fd = newFd(num, socketType(c.num('sock_family')), '');
+        table.set(num, fd);
+      }
+      setTuple(c, fd);
+      // A non-blocking connect returns EINPROGRESS (-115) and still connects.
+      if (ok || res === -115) fd.connected = true;
+      return;
+    }
+    case 'accept':
+    case 'accept4': {
+      if (!ok) return;
+      const fd = newFd(res, socketType(c.num('sock_family')), '');
+      fd.isServer = true;
+      fd.connected = true;
+      setTuple(c, fd);
+      fdTable(state, t.pid).set(res, fd);
+      return;
+    }
+    case 'bind':
+    case 'listen': {
+      const num = c.num('fd');
+      const fd = num === undefined ? undefined : state.fds.get(t.pid)?.get(num);
+      if (fd) {
+        fd.isServer = true;
+        if (c.has('sip') || c.has('dip') || c.has('path')) setTuple(c, fd);
+      }
+      return;
+    }
+    case 'dup':
+    case 'dup2':
+    case 'dup3':
+    case 'fcntl': {
+      if (!ok) return;
+      if (type === 'fcntl' && !c.has('fd2')) return; // only F_DUPFD / F_DUPFD_CLOEXEC create fds
+      const from = c.num('fd');
+      const table = fdTable(state, t.pid);
+      const src = from === undefined ? undefined : table.get(from);
+      if (src && res !== from) table.set(res, { ...src, num: res, flags: type === 'dup3' ? c.num('flags') ?? 0 : src.flags & ~PPM_O.CLOEXEC });
+      return;
+    }
+    case 'pipe':
+    case 'pipe2':
+    case 'socketpair': {
+      if (res !== 0) return;
+      const table = fdTable(state, t.pid);
+      const kind: FdType = type === 'socketpair' ? 'unix' : 'pipe';
+      for (const num of [c.num('fd'), c.num('fd2')]) if (num !== undefined) table.set(num, newFd(num, kind, c.str('path') ?? ''));
+      return;
+    }
+    case 'chdir':
+      if (res === 0) t.cwd = resolvePath(t.cwd, c.str('path') ?? '');
+      if (res === 0) for (const other of state.threads.values()) if (other.pid === t.pid) other.cwd = t.cwd;
+      return;
+    case 'fchdir': {
+      const dir = state.fds.get(t.pid)?.get(c.num('fd') ?? -1);
+      if (res === 0 && dir) for (const other of state.threads.values()) if (other.pid === t.pid) other.cwd = dir.name;
+      return;
+    }
+    case 'prctl':
+      // PR_SET_NAME changes comm; the next event's header carries it anyway.
+      return;
+    default: {
+      const fdType = FD_TYPE_OF[type];
+      if (fdType && ok) fdTable(state, t.pid).set(res, newFd(res, fdType, c.str('path') ?? ''));
+    }
+  }
+}
+
+/** Removes what an event ended (closed fds, exited threads); run after rules saw it. */
+export function applyAfter(state: ReplayState, c: Cursor, type: string): void {
+  switch (type) {
+    case 'close': {
+      if (c.num('res') !== 0) return;
+      const pid = c.num('pid');
+      const num = c.num('fd');
+      if (pid !== undefined && num !== undefined) state.fds.get(pid)?.delete(num);
+      return;
+    }
+    case 'close_range':
+      return;
+    case 'exit':
+    case 'exit_group':
+    case 'procexit': {
+      const tid = c.tid();
+      const t = state.threads.get(tid);
+      if (!t) return;
+      if (type === 'exit_group' || tid === t.pid) {
+        // The whole thread group goes; its fds with it.
+        for (const [otherTid, other] of state.threads) if (other.pid === t.pid) state.threads.delete(otherTid);
+        state.fds.delete(t.pid);
+      } else {
+        state.threads.delete(tid);
+      }
+      return;
+    }
+  }
+}

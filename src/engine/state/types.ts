@@ -1,0 +1,107 @@
+/** The state a replay rebuilds from snapshots and events: plain records in plain maps. */
+
+export interface ThreadInfo {
+  tid: number;
+  pid: number;
+  ppid: number;
+  vtid: number;
+  vpid: number;
+  comm: string;
+  exe: string;
+  exepath: string;
+  args: string[];
+  env: string[];
+  cwd: string;
+  tty: number;
+  pgid: number;
+  sid: number;
+  uid: number;
+  gid: number;
+  euid: number;
+  egid: number;
+  loginuid: number;
+  capInheritable: bigint;
+  capPermitted: bigint;
+  capEffective: bigint;
+  exeFlags: number;
+  exeIno: bigint;
+  exeCtime: bigint;
+  exeMtime: bigint;
+  cgroup: string;
+  containerId: string;
+  /** Start of the thread group, ns since the epoch (0 when unknown). */
+  startTs: bigint;
+}
+
+export type FdType =
+  | 'file'
+  | 'directory'
+  | 'ipv4'
+  | 'ipv6'
+  | 'unix'
+  | 'pipe'
+  | 'event'
+  | 'signalfd'
+  | 'eventpoll'
+  | 'inotify'
+  | 'timerfd'
+  | 'netlink'
+  | 'bpf'
+  | 'userfaultfd'
+  | 'io_uring'
+  | 'memfd'
+  | 'unknown';
+
+export interface FdInfo {
+  num: number;
+  type: FdType;
+  /** fd.name as Falco builds it: the path, `cip:cport->sip:sport`, the unix path… */
+  name: string;
+  /** The name as first given (relative paths unresolved). */
+  nameRaw: string;
+  flags: number;
+  sockFamily: number;
+  l4proto: number;
+  /** Client side / server side of the connection (as Falco's fd tuple). */
+  cip: string;
+  cport: number;
+  sip: string;
+  sport: number;
+  /** Whether this process is the server side of the connection (accept) or the client (connect). */
+  isServer: boolean;
+  connected: boolean;
+  nameChanged: boolean;
+  dev: number;
+  ino: bigint;
+}
+
+export interface UserInfo {
+  uid: number;
+  gid: number;
+  name: string;
+  home: string;
+  shell: string;
+}
+
+export interface ContainerInfo {
+  id: string;
+  name: string;
+  image: string;
+  privileged: boolean;
+  mounts: string[];
+  startTs: bigint;
+}
+
+export interface ReplayState {
+  threads: Map<number, ThreadInfo>;
+  /** Open fds per process (thread group id). */
+  fds: Map<number, Map<number, FdInfo>>;
+  users: Map<number, UserInfo>;
+  groups: Map<number, string>;
+  containers: Map<string, ContainerInfo>;
+  hostname: string;
+}
+
+export function newReplayState(hostname: string): ReplayState {
+  return { threads: new Map(), fds: new Map(), users: new Map(), groups: new Map(), containers: new Map(), hostname };
+}
