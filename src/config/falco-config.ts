@@ -18,7 +18,7 @@ import {
   type ConfigMap,
   type ConfigNode,
 } from './tree.js';
-import { parsePriority, PRIORITY_DEBUG, type Priority } from '../rules/load/priority.js';
+import { parsePriority, PRIORITY_DEBUG, type Priority } from './priority.js';
 
 /**
  * The part of Falco's stock /etc/falco/falco.yaml that tsfalco reads. Used when there is no -c,

@@ -3,7 +3,7 @@
  * are kept as text until a key is read with a type. `-o key=value` edits it with Falco's key
  * syntax: dotted keys, `[n]` indices, `[]` to append to a sequence, `\.` for a literal dot.
  */
-import { decodeBool, parseYaml, type YNode } from '../rules/load/yaml.js';
+import { decodeBool, parseYaml, type YNode } from './yaml-cpp.js';
 
 export type ConfigNode = string | null | ConfigNode[] | ConfigMap;
 export type ConfigMap = Map<string, ConfigNode>;
