@@ -1,6 +1,6 @@
 import type { CompiledRule } from '../rules/load/index.js';
 import { isRecordType } from '../trace/columns.js';
-import { openTrace, type TraceEnding } from '../trace/reader.js';
+import { openTrace, type TraceEnding, type TraceFile } from '../trace/reader.js';
 import { viewBatch } from './batch-view.js';
 import { Cursor } from './cursor.js';
 import { applyAfter, applyBefore } from './state/apply.js';
@@ -49,8 +49,12 @@ function matchesType(rule: CompiledRule, type: string): boolean {
   return types === undefined || types.matchesAll === true || types.has(type);
 }
 
-export function replayTrace(path: string, options: ReplayOptions): ReplayStats {
-  const trace = openTrace(path);
+/** What replay reads: a trace file, or anything that yields trace batches the same way (a .scap reader). */
+export type TraceSource = Pick<TraceFile, 'path' | 'size' | 'metadata' | 'batches' | 'ending' | 'position' | 'close'>;
+
+export function replayTrace(input: string | TraceSource, options: ReplayOptions): ReplayStats {
+  const trace = typeof input === 'string' ? openTrace(input) : input;
+  const path = trace.path;
   const started = performance.now();
   const state = newReplayState(options.hostname ?? trace.metadata.host);
   const cursor = new Cursor(state);
