@@ -9,13 +9,9 @@ import { sanitizeMultiline } from '../../src/util/terminal.js';
 
 export default class RulesList extends TsfalcoCommand {
   static override summary = 'List the rules of rules files, like `falco -L`: name, description, priority, source, tags.';
-  static override description = `Loads the rules files in order (as replay would) and lists every rule they define, disabled
-ones included (marked). Without -r, the files come from -c's rules_files, else the bundled
-rules/tsfalco_rules.yaml. A file with errors stops the listing with exit status 1; run
-"tsfalco rules validate" for every problem at once.
+  static override description = `Loads the rules files in order (as replay would) and lists every rule they define, disabled ones included (marked). Without -r, the files come from -c's rules_files, else the bundled rules/tsfalco_rules.yaml. A file with errors stops the listing with exit status 1; run "tsfalco rules validate" for every problem at once.
 
---json prints Falco's describe document: required_engine_version, required_plugin_versions,
-and rules/macros/lists with their details.`;
+--json prints Falco's describe document: required_engine_version, required_plugin_versions, and rules/macros/lists with their details.`;
   static override examples = [
     { description: 'List the upstream rules', command: '<%= config.bin %> <%= command.id %> -r falco_rules.yaml' },
     { description: 'Several files, as JSON', command: '<%= config.bin %> <%= command.id %> -r falco_rules.yaml -r my_rules.yaml --json' },

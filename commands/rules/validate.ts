@@ -6,14 +6,9 @@ import { UserError } from '../../src/util/errors.js';
 
 export default class RulesValidate extends TsfalcoCommand {
   static override summary = 'Check Falco rules files the way `falco -V` does: Falco error codes, file:line:col, exit 1 on any error.';
-  static override description = `All files are loaded in order into one engine, so a later file can append to or override
-items of an earlier one; its problems are reported against the later file. Every problem
-carries Falco's code (LOAD_ERR_YAML_PARSE, LOAD_ERR_VALIDATE, LOAD_ERR_COMPILE_CONDITION, ...,
-and LOAD_* for warnings), the place in the file and the offending text.
+  static override description = `All files are loaded in order into one engine, so a later file can append to or override items of an earlier one; its problems are reported against the later file. Every problem carries Falco's code (LOAD_ERR_YAML_PARSE, LOAD_ERR_VALIDATE, LOAD_ERR_COMPILE_CONDITION, ..., and LOAD_* for warnings), the place in the file and the offending text.
 
-The exit status is 1 if any file has an error, 0 otherwise (warnings alone do not fail).
-With --json (or -o json_output=true) one JSON document is printed on one line, in the shape
-of Falco's {"falco_load_results": [...]} (positions there are 0-based, as Falco's).`;
+The exit status is 1 if any file has an error, 0 otherwise (warnings alone do not fail). With --json (or -o json_output=true) one JSON document is printed on one line, in the shape of Falco's {"falco_load_results": [...]} (positions there are 0-based, as Falco's).`;
   static override examples = [
     { description: 'Validate the upstream rules together', command: '<%= config.bin %> <%= command.id %> falco_rules.yaml falco-incubating_rules.yaml' },
     { description: 'Check a local override file on top of the stock rules, as JSON', command: '<%= config.bin %> <%= command.id %> falco_rules.yaml my_rules.yaml --json' },
