@@ -112,6 +112,21 @@ function fsPath(c: Cursor, which: 'name' | 'source' | 'target', raw: boolean): s
 }
 
 const user = (c: Cursor, uid: number | undefined) => (uid === undefined ? undefined : c.state.users.get(uid));
+const userName = (c: Cursor, uid: number | undefined) => (uid === undefined ? undefined : (c.state.users.get(uid)?.name ?? (uid === 0 ? 'root' : undefined)));
+// The event's own header columns are the truth at that moment; the state is the fallback.
+const euid = (c: Cursor) => c.num('euid') ?? c.thread()?.euid;
+const egid = (c: Cursor) => c.num('egid') ?? c.thread()?.egid;
+
+/** A proc field of the event's own thread read from the row's header column when present. */
+function headerFirst(col: 'comm' | 'pid' | 'ppid' | 'vpid', kind: 'str' | 'num', get: (t: ThreadInfo) => unknown): Factory {
+  const fromState = procField(get);
+  return (arg) => {
+    if (arg !== undefined) return fromState(arg);
+    return kind === 'str'
+      ? (c) => c.str(col) ?? c.thread()?.comm
+      : (c) => c.num(col) ?? (c.thread() ? get(c.thread()!) : undefined);
+  };
+}
 
 export const EXTRACTORS: Record<string, Factory> = {
   // --- evt ----------------------------------------------------------------------------------
@@ -175,16 +190,16 @@ export const EXTRACTORS: Record<string, Factory> = {
   'evt.count.error': () => (c) => ((c.num('res') ?? 0) < 0 ? 1 : 0),
 
   // --- process and thread ------------------------------------------------------------------
-  'proc.name': procField((t) => t.comm),
+  'proc.name': headerFirst('comm', 'str', (t) => t.comm),
   'proc.exe': procField((t) => t.exe),
   'proc.exepath': procField((t) => t.exepath),
   'proc.args': procField((t) => t.args.join(' ')),
   'proc.cmdline': procField((t) => cmdline(t)),
   'proc.cmdnargs': procField((t) => t.args.length),
   'proc.cmdlenargs': procField((t) => t.args.reduce((n, a) => n + a.length, 0)),
-  'proc.pid': procField((t) => t.pid),
-  'proc.vpid': procField((t) => t.vpid),
-  'proc.ppid': procField((t) => t.ppid),
+  'proc.pid': headerFirst('pid', 'num', (t) => t.pid),
+  'proc.vpid': headerFirst('vpid', 'num', (t) => t.vpid),
+  'proc.ppid': headerFirst('ppid', 'num', (t) => t.ppid),
   'proc.pvpid': parentField((t) => t.vpid),
   'proc.pname': parentField((t) => t.comm),
   'proc.pcmdline': parentField((t) => cmdline(t)),
@@ -236,14 +251,17 @@ export const EXTRACTORS: Record<string, Factory> = {
   'thread.cap_inheritable': threadField((t) => renderCaps(t.capInheritable)),
 
   // --- user and group ----------------------------------------------------------------------
-  'user.uid': threadField((t) => t.euid),
-  'user.name': threadField((t, c) => user(c, t.euid)?.name ?? (t.euid === 0 ? 'root' : undefined)),
-  'user.homedir': threadField((t, c) => user(c, t.euid)?.home),
-  'user.shell': threadField((t, c) => user(c, t.euid)?.shell),
-  'user.loginuid': threadField((t) => t.loginuid),
-  'user.loginname': threadField((t, c) => user(c, t.loginuid)?.name ?? (t.loginuid === 0 ? 'root' : undefined)),
-  'group.gid': threadField((t) => t.egid),
-  'group.name': threadField((t, c) => c.state.groups.get(t.egid) ?? (t.egid === 0 ? 'root' : undefined)),
+  'user.uid': () => (c) => euid(c),
+  'user.name': () => (c) => userName(c, euid(c)),
+  'user.homedir': () => (c) => user(c, euid(c))?.home,
+  'user.shell': () => (c) => user(c, euid(c))?.shell,
+  'user.loginuid': () => (c) => c.num('loginuid') ?? c.thread()?.loginuid,
+  'user.loginname': () => (c) => userName(c, c.num('loginuid') ?? c.thread()?.loginuid),
+  'group.gid': () => (c) => egid(c),
+  'group.name': () => (c) => {
+    const gid = egid(c);
+    return gid === undefined ? undefined : (c.state.groups.get(gid) ?? (gid === 0 ? 'root' : undefined));
+  },
 
   // --- fd ------------------------------------------------------------------------------------
   'fd.num': () => (c) => c.fd()?.num ?? c.num('fd'),
@@ -325,12 +343,41 @@ function imageParts(image: string | undefined): { repository?: string; tag?: str
   return { repository: noDigest, tag: undefined };
 }
 
-/** The engine's ExtractorProvider for the rules layer's compiler. */
+/** Operators whose evaluation costs more than a hash lookup: decided once per distinct value. */
+const COSTLY_OPS = new Set(['contains', 'icontains', 'bcontains', 'startswith', 'bstartswith', 'endswith', 'glob', 'iglob', 'pmatch', 'regex']);
+const MEMO_LIMIT = 1 << 16;
+
+function extractorOf(field: FieldInfo, arg: string | undefined): Extractor {
+  const factory = EXTRACTORS[field.name];
+  return factory ? factory(arg) : () => undefined;
+}
+
+/**
+ * The engine's ExtractorProvider for the rules layer's compiler. String predicates that cost
+ * more than an equality test (glob, regex, contains, IP networks…) are decided once per distinct
+ * value: values repeat heavily in a trace (paths, names, addresses), so each predicate keeps a
+ * bounded value → answer map.
+ */
 export const syscallProvider = {
   extractor(field: FieldInfo, arg: string | undefined): (cursor: unknown) => unknown {
-    const factory = EXTRACTORS[field.name];
-    if (!factory) return () => undefined;
-    return factory(arg) as (cursor: unknown) => unknown;
+    return extractorOf(field, arg) as (cursor: unknown) => unknown;
+  },
+  predicate(field: FieldInfo, arg: string | undefined, pred: (value: unknown) => boolean, check: { op: string }): ((cursor: unknown) => boolean) | undefined {
+    const isIp = /^ip/.test(field.type);
+    if (!COSTLY_OPS.has(check.op) && !isIp) return undefined;
+    const extract = extractorOf(field, arg);
+    const memo = new Map<unknown, boolean>();
+    return (cursor) => {
+      const v = extract(cursor as Cursor);
+      if (typeof v !== 'string') return pred(v);
+      let r = memo.get(v);
+      if (r === undefined) {
+        r = pred(v);
+        if (memo.size >= MEMO_LIMIT) memo.clear();
+        memo.set(v, r);
+      }
+      return r;
+    };
   },
 };
 

@@ -74,12 +74,13 @@ function render(c: Cursor, param: Param, value: unknown): string | undefined {
 }
 
 /** `<f>`-style prefix of a rendered fd, as in `3(<f>/etc/passwd)`. */
+const TYPE_CHAR: Record<string, string> = {
+  file: '<f>', directory: '<d>', ipv4: '<4>', ipv6: '<6>', unix: '<u>', pipe: '<p>', event: '<e>', signalfd: '<s>', eventpoll: '<l>',
+  inotify: '<i>', timerfd: '<t>', netlink: '<n>', bpf: '<b>', userfaultfd: '<u>', io_uring: '<r>', memfd: '<m>',
+};
+
 export function typeChar(type: string): string {
-  const ch: Record<string, string> = {
-    file: 'f', directory: 'd', ipv4: '4', ipv6: '6', unix: 'u', pipe: 'p', event: 'e', signalfd: 's', eventpoll: 'l',
-    inotify: 'i', timerfd: 't', netlink: 'n', bpf: 'b', userfaultfd: 'u', io_uring: 'r', memfd: 'm',
-  };
-  return `<${ch[type] ?? 'o'}>`;
+  return TYPE_CHAR[type] ?? '<o>';
 }
 
 /** evt.arg.NAME / evt.arg[N]: the rendered parameter. */

@@ -9,7 +9,19 @@ const OPEN_FLAG_NAMES: [number, string][] = [
   [PPM_O.F_CREATED, 'O_F_CREATED'],
 ];
 
+const openFlagsText = new Map<number, string>();
+
+/** Open flags as Falco prints them (`O_WRONLY|O_CREAT|O_TRUNC`); few distinct values, so cached. */
 export function renderOpenFlags(flags: number): string {
+  let text = openFlagsText.get(flags);
+  if (text === undefined) {
+    text = openFlagsUncached(flags);
+    if (openFlagsText.size < 4096) openFlagsText.set(flags, text);
+  }
+  return text;
+}
+
+function openFlagsUncached(flags: number): string {
   const parts: string[] = [];
   const access = flags & PPM_O.RDWR;
   if (access === PPM_O.RDWR) parts.push('O_RDWR');

@@ -89,9 +89,22 @@ function refreshProcess(c: Cursor, t: ThreadInfo): void {
   if (start !== undefined) t.startTs = start;
 }
 
+/**
+ * Events after which a thread's identity may differ from what the state holds. Other events
+ * carry the same header values; extractors read the event's own header columns first anyway,
+ * so the state only needs refreshing here (and for threads seen for the first time).
+ */
+const REFRESH_TYPES = new Set([
+  'execve', 'execveat', 'clone', 'clone3', 'fork', 'vfork', 'setuid', 'setgid', 'setresuid', 'setresgid', 'setreuid',
+  'setregid', 'setfsuid', 'setfsgid', 'prctl', 'capset', 'setsid', 'setpgid',
+]);
+
+let created = false;
+
 function threadOf(state: ReplayState, c: Cursor): ThreadInfo {
   const tid = c.tid();
   let t = state.threads.get(tid);
+  created = t === undefined;
   if (!t) {
     t = emptyThread(tid);
     const pid = c.num('pid');
@@ -223,7 +236,7 @@ export function applyBefore(state: ReplayState, c: Cursor, type: string, isRecor
     return;
   }
   const t = threadOf(state, c);
-  refreshFromHeader(c, t);
+  if (created || REFRESH_TYPES.has(type)) refreshFromHeader(c, t);
   const exit = c.str('dir') !== '>';
   if (!exit) return;
   const res = c.num('res');

@@ -5,8 +5,12 @@ import type { FdInfo } from './types.js';
  * to (cwd or a dirfd's path) and normalised (`.`, `..`, repeated slashes) without touching the
  * file system, which the trace cannot show us.
  */
+// An absolute path with nothing to normalise, the common case, is returned as it is.
+const NEEDS_NORMALISING = /\/\.{0,2}(\/|$)/;
+
 export function resolvePath(base: string, path: string): string {
   if (path === '') return base;
+  if (path.charCodeAt(0) === 47 && !NEEDS_NORMALISING.test(path)) return path;
   const joined = path.startsWith('/') || base === '' ? path : `${base}/${path}`;
   if (!joined.startsWith('/')) return joined; // no base known: keep it relative
   const out: string[] = [];
