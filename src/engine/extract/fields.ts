@@ -38,6 +38,9 @@ function ancestors(c: Cursor): ThreadInfo[] {
   return out;
 }
 
+/** State strings never filled in (a thread seen only mid-life) are unknown, not empty. */
+const known = (s: string) => (s === '' ? undefined : s);
+
 const cmdline = (t: ThreadInfo) => (t.args.length ? `${t.comm} ${t.args.join(' ')}` : t.comm);
 
 /** A proc.* field read from the thread, its parent, or an ancestor given by `[N]`. */
@@ -123,7 +126,7 @@ function headerFirst(col: 'comm' | 'pid' | 'ppid' | 'vpid', kind: 'str' | 'num',
   return (arg) => {
     if (arg !== undefined) return fromState(arg);
     return kind === 'str'
-      ? (c) => c.str(col) ?? c.thread()?.comm
+      ? (c) => c.str(col) ?? known(c.thread()?.comm ?? '')
       : (c) => c.num(col) ?? (c.thread() ? get(c.thread()!) : undefined);
   };
 }
@@ -191,8 +194,8 @@ export const EXTRACTORS: Record<string, Factory> = {
 
   // --- process and thread ------------------------------------------------------------------
   'proc.name': headerFirst('comm', 'str', (t) => t.comm),
-  'proc.exe': procField((t) => t.exe),
-  'proc.exepath': procField((t) => t.exepath),
+  'proc.exe': procField((t) => known(t.exe)),
+  'proc.exepath': procField((t) => known(t.exepath)),
   'proc.args': procField((t) => t.args.join(' ')),
   'proc.cmdline': procField((t) => cmdline(t)),
   'proc.cmdnargs': procField((t) => t.args.length),
@@ -201,16 +204,16 @@ export const EXTRACTORS: Record<string, Factory> = {
   'proc.vpid': headerFirst('vpid', 'num', (t) => t.vpid),
   'proc.ppid': headerFirst('ppid', 'num', (t) => t.ppid),
   'proc.pvpid': parentField((t) => t.vpid),
-  'proc.pname': parentField((t) => t.comm),
+  'proc.pname': parentField((t) => known(t.comm)),
   'proc.pcmdline': parentField((t) => cmdline(t)),
-  'proc.pexe': parentField((t) => t.exe),
-  'proc.pexepath': parentField((t) => t.exepath),
-  'proc.aname': procField((t) => t.comm, true),
+  'proc.pexe': parentField((t) => known(t.exe)),
+  'proc.pexepath': parentField((t) => known(t.exepath)),
+  'proc.aname': procField((t) => known(t.comm), true),
   'proc.apid': procField((t) => t.pid, true),
-  'proc.aexe': procField((t) => t.exe, true),
-  'proc.aexepath': procField((t) => t.exepath, true),
+  'proc.aexe': procField((t) => known(t.exe), true),
+  'proc.aexepath': procField((t) => known(t.exepath), true),
   'proc.acmdline': procField((t) => cmdline(t), true),
-  'proc.cwd': threadField((t) => t.cwd),
+  'proc.cwd': threadField((t) => known(t.cwd)),
   'proc.tty': threadField((t) => t.tty),
   'proc.loginshellid': threadField((t) => t.sid),
   'proc.sid': threadField((t) => t.sid),

@@ -248,7 +248,13 @@ export function applyBefore(state: ReplayState, c: Cursor, type: string, isRecor
     case 'vfork': {
       if (!ok) return;
       if (res === 0) {
-        // The child's own view: a new thread (or process) whose parent is in ppid.
+        // The child's own view: a new thread (or process). Seen first here, it starts as a copy
+        // of its parent (same image, cwd, tty, credentials), then takes what the row says.
+        const parentThread = created ? state.threads.get(c.num('ppid') ?? -1) : undefined;
+        if (parentThread) {
+          Object.assign(t, parentThread, { tid: t.tid, pid: t.pid, ppid: t.ppid, vtid: t.vtid, vpid: t.vpid, startTs: 0n });
+          refreshFromHeader(c, t);
+        }
         refreshProcess(c, t);
         if (t.startTs === 0n) t.startTs = c.ts();
         if (t.pid === t.tid) state.fds.set(t.pid, new Map(state.fds.get(t.ppid) ?? []));

