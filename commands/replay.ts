@@ -11,6 +11,7 @@ export default class Replay extends TsfalcoCommand {
     { description: 'Replay the demo incident with the default rules', command: '<%= config.bin %> <%= command.id %> fixtures/demo.arrow' },
     { description: 'With Falco\'s upstream rules, as JSON lines for falcosidekick', command: '<%= config.bin %> <%= command.id %> incident.arrow -r falco_rules.yaml --json' },
     { description: 'Only rules tagged "network", minimum priority warning', command: '<%= config.bin %> <%= command.id %> incident.arrow -r falco_rules.yaml -t network -o priority=warning' },
+    { description: 'Print every connect of nc, like sysdig -r', command: '<%= config.bin %> <%= command.id %> fixtures/demo.arrow --filter "evt.type=connect and proc.name=nc"' },
   ];
   static override strict = false;
   static override args = {
@@ -27,6 +28,7 @@ export default class Replay extends TsfalcoCommand {
     print: Flags.string({ char: 'p', description: 'text appended to every rule\'s output (Falco\'s -p)' }),
     all: Flags.boolean({ char: 'A', description: 'accepted for Falco compatibility: a trace holds every recorded event type already' }),
     json: Flags.boolean({ description: 'print alerts as JSON lines (same as -o json_output=true)' }),
+    filter: Flags.string({ description: 'print the events matching this Falco filter expression, sysdig-style, instead of running rules (e.g. "evt.type=connect and proc.name=nc")' }),
     'no-summary': Flags.boolean({ description: 'do not print the summary on stderr' }),
   };
 
@@ -46,6 +48,7 @@ export default class Replay extends TsfalcoCommand {
       printAdditional: flags.print,
       json: flags.json,
       summary: !flags['no-summary'],
+      filter: flags.filter,
     });
     if (!result.complete) this.exit(1);
   }

@@ -6,7 +6,7 @@ import type { FalcoConfig } from '../config/index.js';
 import { syscallProvider } from '../engine/extract/fields.js';
 import { replayTrace, type ReplayStats } from '../engine/replay.js';
 import { alertFormatFrom, alertJson, alertText } from '../outputs/alerts.js';
-import { type CompiledRule, formatPriority, formatResult, selectRules, SelectionError } from '../rules/load/index.js';
+import { type CompiledRule, formatPriority, formatResult, loadRulesContent, selectRules, SelectionError } from '../rules/load/index.js';
 import { UserError } from '../util/errors.js';
 import { formatCount } from '../util/format.js';
 import { sanitize, sanitizeMultiline } from '../util/terminal.js';
@@ -30,6 +30,23 @@ export interface ReplayRequest {
   /** Write alerts as JSON lines regardless of the configuration. */
   json: boolean;
   summary: boolean;
+  /** `--filter EXPR`: print the events matching a Falco filter, sysdig-style, instead of running rules. */
+  filter?: string;
+}
+
+/** sysdig's default event line. */
+export const SYSDIG_FORMAT = '%evt.num %evt.time %evt.cpu %proc.name (%thread.tid) %evt.dir %evt.type %evt.args';
+
+/** A one-rule ruleset whose condition is the filter and whose output is sysdig's event line. */
+function filterRule(req: ReplayRequest): CompiledRule[] {
+  const loader = loaderFor({ ...req.config, appendOutput: [] }, undefined, syscallProvider);
+  const yaml = `- rule: filter\n  desc: --filter\n  condition: ${JSON.stringify(req.filter)}\n  output: ${JSON.stringify(SYSDIG_FORMAT)}\n  priority: DEBUG\n`;
+  const result = loadRulesContent(loader, '--filter', yaml);
+  if (!result.successful) {
+    const e = result.errors[0];
+    throw new UserError(`--filter: ${e ? e.message : 'invalid filter'}`);
+  }
+  return loader.compiled?.rules ?? [];
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -94,7 +111,8 @@ function summaryTable(stats: ReplayStats[], byPriority: Map<string, number>): st
 }
 
 export function runReplay(req: ReplayRequest): { alerts: number; complete: boolean } {
-  const rules = loadRules(req);
+  const filtering = req.filter !== undefined;
+  const rules = filtering ? filterRule(req) : loadRules(req);
   const json = req.json || req.config.jsonOutput;
   const fileOut = req.config.fileOutput.enabled ? req.config.fileOutput.filename : undefined;
   const toStdout = req.config.stdoutOutput.enabled;
@@ -107,11 +125,15 @@ export function runReplay(req: ReplayRequest): { alerts: number; complete: boole
     const progress = byteProgress(trace, existsSync(trace) ? statSync(trace).size : 0);
     const stats = replayTrace(trace, {
       rules,
-      ruleMatching: req.config.ruleMatching,
+      ruleMatching: filtering ? 'first' : req.config.ruleMatching,
       hostname,
       onProgress: progress.update,
       onAlert(alert) {
         format ??= alertFormatFrom({ ...req.config, jsonOutput: json }, alert.cursor.state.hostname);
+        if (filtering) {
+          process.stdout.write(sanitize(alert.rule.formatter!.format(alert.cursor)) + '\n');
+          return;
+        }
         const line = json ? alertJson(alert, format) : alertText(alert, format);
         const safe = json ? line : sanitize(line);
         if (toStdout) process.stdout.write(safe + '\n');
@@ -127,6 +149,6 @@ export function runReplay(req: ReplayRequest): { alerts: number; complete: boole
       process.stderr.write(`tsfalco: ${sanitize(trace)}: incomplete trace: replayed up to byte ${stats.ending.stoppedAt} (${stats.ending.detail})\n`);
     }
   }
-  if (req.summary) process.stderr.write(summaryTable(all, byPriority));
+  if (req.summary && !filtering) process.stderr.write(summaryTable(all, byPriority));
   return { alerts: all.reduce((n, s) => n + s.alerts, 0), complete };
 }

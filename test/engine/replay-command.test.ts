@@ -78,6 +78,16 @@ describe('tsfalco replay', () => {
     expect(r.stdout).toContain('x\\x1b[2Jevil');
   });
 
+  it('--filter prints matching events sysdig-style instead of alerts', () => {
+    const r = tsfalco(['replay', DEMO, '--filter', 'evt.type=connect and proc.name=nc']);
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+    expect(r.stdout).toMatch(/^\d+ \d\d:\d\d:\d\d\.\d{9} \d nc \(2310\) < connect res=0 tuple=10\.0\.0\.5:40112->203\.0\.113\.50:4444/);
+    const bad = tsfalco(['replay', DEMO, '--filter', 'evt.type=connect and']);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/^tsfalco: --filter: /);
+  });
+
   it('bad input: a missing trace or a broken rules file gives one line and exit 1', () => {
     const missing = tsfalco(['replay', join(tmp.dir, 'nope.arrow'), ...UPSTREAM]);
     expect(missing.status).toBe(1);
