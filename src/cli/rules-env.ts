@@ -3,12 +3,17 @@
  * the rules loader, the configuration from -c/-o, and reading rules files and folders.
  * The rules layer never imports the engine; this is where they meet.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { syscallCatalog } from '../engine/fields/catalog.js';
 import {
   appendOutputExtras,
   checkPluginRequirements,
+  filePlace,
+  formatResult,
+  selectRules,
+  SelectionError,
+  type CompiledRule,
   loadRulesContent,
   newRulesLoader,
   type LoaderSource,
@@ -115,4 +120,66 @@ export function loadRuleFiles(loader: RulesLoader, paths: readonly string[], sto
 /** Falco's check of `required_plugin_versions` against the available plugins. */
 export function pluginRequirementError(loader: RulesLoader): string | undefined {
   return checkPluginRequirements(loader, BUILTIN_PLUGINS);
+}
+
+export interface RunRulesOptions {
+  config: FalcoConfig;
+  /** `-r` paths (files or folders); when empty, the configuration's rules_files that exist. */
+  rulesFiles: readonly string[];
+  /** The engine's extractors: conditions and outputs are compiled against them. */
+  provider: ExtractorProvider;
+  /** Legacy -D / -T / -t. */
+  disableSubstrings?: readonly string[];
+  disableTags?: readonly string[];
+  enableTags?: readonly string[];
+  /** Legacy -p: extra output text for every rule. */
+  printAdditional?: string;
+}
+
+export interface RunRules {
+  loader: RulesLoader;
+  /** The enabled rules, in load order, with `match` and `formatter` compiled. */
+  rules: CompiledRule[];
+  /** Warnings of all files, formatted for stderr ('' if none). */
+  warnings: string;
+}
+
+/**
+ * Loads rules for a run (replay): files in order, stopping at the first invalid one (as Falco's
+ * -r does), plugin requirements, then the rule selection (`rules:` config, -D/-T/-t, priority).
+ * Any problem is a UserError whose message is the first error, one line, with file:line:col.
+ */
+export function loadRulesForRun(opts: RunRulesOptions): RunRules {
+  let paths = [...opts.rulesFiles];
+  if (paths.length === 0) paths = opts.config.rulesFiles.filter((p) => existsSync(p));
+  if (paths.length === 0) {
+    throw new UserError('You must specify at least one rules file/directory via -r or a rules_file entry in falco.yaml');
+  }
+  const loader = loadRuleFiles(loaderFor(opts.config, opts.printAdditional, opts.provider), expandRulesPaths(paths), true);
+  const failed = loader.results.find((r) => !r.successful);
+  if (failed) {
+    const e = failed.errors[0]!;
+    const place = filePlace(e.context);
+    throw new UserError(
+      `${failed.name}: Invalid: ${place.name}:${place.mark.line + 1}:${place.mark.column + 1}: ${e.code}: ${e.message}` +
+        (failed.errors.length > 1 ? ` (and ${failed.errors.length - 1} more; see "tsfalco rules validate")` : ''),
+    );
+  }
+  const pluginErr = pluginRequirementError(loader);
+  if (pluginErr) throw new UserError(pluginErr);
+  let enabled: Set<string>;
+  try {
+    enabled = selectRules(loader.compiled?.rules ?? [], {
+      selection: opts.config.rulesSelection,
+      minPriority: opts.config.priority,
+      ...(opts.disableSubstrings ? { disableSubstrings: opts.disableSubstrings } : {}),
+      ...(opts.disableTags ? { disableTags: opts.disableTags } : {}),
+      ...(opts.enableTags ? { enableTags: opts.enableTags } : {}),
+    });
+  } catch (e) {
+    if (e instanceof SelectionError) throw new UserError(e.message);
+    throw e;
+  }
+  const warnings = loader.results.filter((r) => r.warnings.length).map((r) => formatResult(r, loader.contents)).join('');
+  return { loader, rules: (loader.compiled?.rules ?? []).filter((r) => enabled.has(r.name)), warnings };
 }
