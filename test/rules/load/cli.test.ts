@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { STACK_LINE, tempDir, tsfalco } from '../../helpers/cli.js';
+import { UPSTREAM_FILES } from './helpers.js';
 
-const UPSTREAM = ['falco_rules.yaml', 'falco-incubating_rules.yaml', 'falco-sandbox_rules.yaml'].map((f) => `/work/shared/falco-rules/${f}`);
+const UPSTREAM = UPSTREAM_FILES;
 const haveUpstream = UPSTREAM.every((f) => existsSync(f));
 
 describe('tsfalco rules validate', () => {

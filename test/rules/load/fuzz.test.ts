@@ -7,11 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { loadResultsJson } from '../../../src/rules/load/loader.js';
 import { ERROR_DESCS, WARNING_DESCS } from '../../../src/rules/load/result.js';
-import { load } from './helpers.js';
+import { load, UPSTREAM_FILES } from './helpers.js';
 
-const FILES = ['falco_rules.yaml', 'falco-incubating_rules.yaml', 'falco-sandbox_rules.yaml'].map(
-  (f) => `/work/shared/falco-rules/${f}`,
-);
+const FILES = UPSTREAM_FILES;
 const present = FILES.every((f) => existsSync(f));
 
 /** mulberry32: a small deterministic PRNG, so a failure can be replayed from its seed. */

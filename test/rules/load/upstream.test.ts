@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { loadRulesFiles, loadResultsJson } from '../../../src/rules/load/loader.js';
 import { loaderSources } from '../../../src/cli/rules-env.js';
+import { UPSTREAM_FILES } from './helpers.js';
 
-const DIR = '/work/shared/falco-rules';
-const FILES = ['falco_rules.yaml', 'falco-incubating_rules.yaml', 'falco-sandbox_rules.yaml'].map((f) => `${DIR}/${f}`);
+const FILES = UPSTREAM_FILES;
 const present = FILES.every((f) => existsSync(f));
 
 describe.skipIf(!present)('upstream rules', () => {
