@@ -2,6 +2,9 @@ import type { ColumnName } from '../trace/columns.js';
 import { binaryAt, type BatchView, isSet, mapAt, stringList, stringTables, type StringTable } from './batch-view.js';
 import type { FdInfo, ReplayState, ThreadInfo } from './state/types.js';
 
+/** Stamps are unique across all cursors, so a per-event cache can never mistake one replay's event for another's. */
+let lastStamp = 0;
+
 /**
  * The current event: a batch, a row, and the replay state. Extractors and the state machine read
  * values through it; nothing is materialised per row except what a field asks for. The thread
@@ -10,6 +13,8 @@ import type { FdInfo, ReplayState, ThreadInfo } from './state/types.js';
 export class Cursor {
   view!: BatchView;
   row = 0;
+  /** Changes with every event: per-event caches compare it to know their value is current. */
+  stamp = 0;
   readonly strings: Record<string, StringTable> = stringTables();
   /** Timestamp of the first event of the replay (for evt.reltime). */
   firstTs = -1n;
@@ -27,6 +32,7 @@ export class Cursor {
   at(view: BatchView, row: number): void {
     this.view = view;
     this.row = row;
+    this.stamp = ++lastStamp;
   }
 
   has(col: ColumnName): boolean {
@@ -103,6 +109,7 @@ export class Cursor {
   invalidate(): void {
     this.threadRow = -1;
     this.fdRow = -1;
+    this.stamp = ++lastStamp;
   }
 
   /** The fd the event is about: the fd it acts on, or the one it created. */

@@ -64,14 +64,15 @@ try {
   const rules = (loader.compiled?.rules ?? []).filter((r) => r.enabled);
   console.log(`rules: ${rules.length} enabled of ${loader.compiled?.rules.length}, loaded and compiled in ${(performance.now() - tl).toFixed(0)} ms`);
 
+  console.log(`before replay: RSS ${(process.memoryUsage.rss() / (1 << 20)).toFixed(0)} MiB, heap ${(process.memoryUsage().heapUsed / (1 << 20)).toFixed(0)} MiB`);
   let peak = 0;
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 50);
   let alerts = 0;
   const stats = replayTrace(trace, {
     rules,
     ruleMatching: 'first',
     onAlert: () => alerts++,
-    onProgress: () => (peak = Math.max(peak, process.memoryUsage().rss)),
+    onProgress: () => (peak = Math.max(peak, process.memoryUsage.rss())),
   });
   clearInterval(sampler);
   const rate = stats.events / (stats.elapsedMs / 1000);

@@ -3,7 +3,7 @@ import { PPM_EXE, PPM_O } from '../../trace/flags.js';
 import type { Cursor } from '../cursor.js';
 import { basename, dirname } from '../state/paths.js';
 import type { FdInfo, ThreadInfo } from '../state/types.js';
-import { argRaw, argText, argsText, typeChar } from './params.js';
+import { argRaw, argText, argsText } from './params.js';
 import { l4protoName, renderCaps, renderDatetime, renderIso8601, renderRes, renderTime, sockFamilyName } from './render.js';
 
 /**
@@ -89,9 +89,10 @@ const localPort = (fd: FdInfo) => (isSocket(fd) ? (fd.isServer ? fd.sport : fd.c
 const remotePort = (fd: FdInfo) => (isSocket(fd) ? (fd.isServer ? fd.cport : fd.sport) : undefined);
 const ifSocket = <T>(fd: FdInfo, v: T) => (isSocket(fd) && v !== '' ? v : undefined);
 
-function fdTypeChar(type: string): string {
-  return typeChar(type).slice(1, -1);
-}
+const TYPE_CHARS: Record<string, string> = {
+  file: 'f', directory: 'd', ipv4: '4', ipv6: '6', unix: 'u', pipe: 'p', event: 'e', signalfd: 's', eventpoll: 'l',
+  inotify: 'i', timerfd: 't', netlink: 'n', bpf: 'b', userfaultfd: 'u', io_uring: 'r', memfd: 'm',
+};
 
 function openFlagsOf(c: Cursor): number | undefined {
   const type = c.type();
@@ -269,7 +270,7 @@ export const EXTRACTORS: Record<string, Factory> = {
   // --- fd ------------------------------------------------------------------------------------
   'fd.num': () => (c) => c.fd()?.num ?? c.num('fd'),
   'fd.type': fdField((fd) => fd.type),
-  'fd.typechar': fdField((fd) => fdTypeChar(fd.type)),
+  'fd.typechar': fdField((fd) => TYPE_CHARS[fd.type] ?? 'o'),
   'fd.name': fdField((fd) => fd.name),
   'fd.nameraw': fdField((fd) => fd.nameRaw),
   'fd.directory': fdField((fd) => (fd.type === 'file' || fd.type === 'directory' ? dirname(fd.name) : undefined)),
@@ -346,43 +347,80 @@ function imageParts(image: string | undefined): { repository?: string; tag?: str
   return { repository: noDigest, tag: undefined };
 }
 
-/** Operators whose evaluation costs more than a hash lookup: decided once per distinct value. */
+/**
+ * Operators whose evaluation costs more than a hash lookup (glob, regex, contains, IP networks…)
+ * are decided once per distinct value: values repeat heavily in a trace (paths, names,
+ * addresses), so each such check keeps a bounded value → answer map.
+ */
 const COSTLY_OPS = new Set(['contains', 'icontains', 'bcontains', 'startswith', 'bstartswith', 'endswith', 'glob', 'iglob', 'pmatch', 'regex']);
 const MEMO_LIMIT = 1 << 16;
 
-function extractorOf(field: FieldInfo, arg: string | undefined): Extractor {
-  const factory = EXTRACTORS[field.name];
-  return factory ? factory(arg) : () => undefined;
+interface Slot {
+  stamp: number;
+  value: unknown;
 }
 
 /**
- * The engine's ExtractorProvider for the rules layer's compiler. String predicates that cost
- * more than an equality test (glob, regex, contains, IP networks…) are decided once per distinct
- * value: values repeat heavily in a trace (paths, names, addresses), so each predicate keeps a
- * bounded value → answer map.
+ * The rules of a ruleset ask for the same fields again and again on one event (every rule on
+ * `openat` reads fd.name, evt.is_open_write, proc.name…; shared macros even repeat whole
+ * checks). Each field is therefore extracted at most once per event, and each costly check
+ * decided at most once per event, whatever the number of rules that contain it.
  */
-export const syscallProvider = {
-  extractor(field: FieldInfo, arg: string | undefined): (cursor: unknown) => unknown {
-    return extractorOf(field, arg) as (cursor: unknown) => unknown;
-  },
-  predicate(field: FieldInfo, arg: string | undefined, pred: (value: unknown) => boolean, check: { op: string }): ((cursor: unknown) => boolean) | undefined {
-    const isIp = /^ip/.test(field.type);
-    if (!COSTLY_OPS.has(check.op) && !isIp) return undefined;
-    const extract = extractorOf(field, arg);
-    const memo = new Map<unknown, boolean>();
-    return (cursor) => {
-      const v = extract(cursor as Cursor);
-      if (typeof v !== 'string') return pred(v);
-      let r = memo.get(v);
-      if (r === undefined) {
-        r = pred(v);
-        if (memo.size >= MEMO_LIMIT) memo.clear();
-        memo.set(v, r);
-      }
-      return r;
-    };
-  },
-};
+export function newSyscallProvider() {
+  const slots = new Map<string, Extractor>();
+  const checks = new WeakMap<object, (cursor: unknown) => boolean>();
+
+  function cachedExtractor(field: FieldInfo, arg: string | undefined): Extractor {
+    const key = arg === undefined ? field.name : `${field.name}[${arg}]`;
+    let cached = slots.get(key);
+    if (!cached) {
+      const factory = EXTRACTORS[field.name];
+      const extract = factory ? factory(arg) : () => undefined;
+      const slot: Slot = { stamp: -1, value: undefined };
+      cached = (c: Cursor) => {
+        if (slot.stamp === c.stamp) return slot.value;
+        slot.stamp = c.stamp;
+        return (slot.value = extract(c));
+      };
+      slots.set(key, cached);
+    }
+    return cached;
+  }
+
+  return {
+    extractor(field: FieldInfo, arg: string | undefined): (cursor: unknown) => unknown {
+      return cachedExtractor(field, arg) as (cursor: unknown) => unknown;
+    },
+    predicate(field: FieldInfo, arg: string | undefined, pred: (value: unknown) => boolean, check: { op: string }): ((cursor: unknown) => boolean) | undefined {
+      const isIp = /^ip/.test(field.type);
+      if (!COSTLY_OPS.has(check.op) && !isIp) return undefined;
+      const shared = checks.get(check);
+      if (shared) return shared;
+      const extract = cachedExtractor(field, arg);
+      const memo = new Map<unknown, boolean>();
+      const slot = { stamp: -1, value: false };
+      const decide = (cursor: unknown) => {
+        const c = cursor as Cursor;
+        if (slot.stamp === c.stamp) return slot.value;
+        slot.stamp = c.stamp;
+        const v = extract(c);
+        if (typeof v !== 'string') return (slot.value = pred(v));
+        let r = memo.get(v);
+        if (r === undefined) {
+          r = pred(v);
+          if (memo.size >= MEMO_LIMIT) memo.clear();
+          memo.set(v, r);
+        }
+        return (slot.value = r);
+      };
+      checks.set(check, decide);
+      return decide;
+    },
+  };
+}
+
+/** A provider for one-off uses (tests, --filter); replays create their own with newSyscallProvider. */
+export const syscallProvider = newSyscallProvider();
 
 export function hasExtractor(name: string): boolean {
   return name in EXTRACTORS;
