@@ -3,15 +3,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Table from 'cli-table3';
 import type { FalcoConfig } from '../config/index.js';
-import { syscallProvider } from '../engine/extract/fields.js';
+import { newSyscallProvider, syscallProvider } from '../engine/extract/fields.js';
 import { replayTrace, type ReplayStats } from '../engine/replay.js';
 import { alertFormatFrom, alertJson, alertText } from '../outputs/alerts.js';
-import { type CompiledRule, formatPriority, formatResult, loadRulesContent, selectRules, SelectionError } from '../rules/load/index.js';
+import { type CompiledRule, formatPriority, loadRulesContent } from '../rules/load/index.js';
 import { UserError } from '../util/errors.js';
 import { formatCount } from '../util/format.js';
 import { sanitize, sanitizeMultiline } from '../util/terminal.js';
 import { byteProgress } from './progress.js';
-import { loaderFor, loadRuleFiles, expandRulesPaths, pluginRequirementError } from './rules-env.js';
+import { loaderFor, loadRulesForRun } from './rules-env.js';
 
 /**
  * What `tsfalco replay` does: load and select the rules as Falco would, replay each trace
@@ -61,36 +61,19 @@ export function defaultRulesFile(): string | undefined {
 }
 
 function loadRules(req: ReplayRequest): CompiledRule[] {
-  const files = req.rulesFiles.length ? expandRulesPaths(req.rulesFiles) : req.config.rulesFiles.length ? expandRulesPaths(req.config.rulesFiles) : [];
-  if (files.length === 0) {
-    const builtin = defaultRulesFile();
-    if (!builtin) throw new UserError('no rules given: pass -r FILE (the bundled rules/tsfalco_rules.yaml is missing)');
-    files.push(builtin);
-  }
-  const loader = loadRuleFiles(loaderFor(req.config, req.printAdditional, syscallProvider), files, true);
-  const failed = loader.results.find((r) => !r.successful);
-  if (failed) {
-    process.stderr.write(sanitizeMultiline(formatResult(failed, loader.contents)));
-    throw new UserError(`error loading rules file ${failed.name}`);
-  }
-  for (const r of loader.results) if (r.warnings.length && process.env.TSFALCO_RULE_WARNINGS) process.stderr.write(sanitizeMultiline(formatResult(r, loader.contents)));
-  const pluginErr = pluginRequirementError(loader);
-  if (pluginErr) throw new UserError(pluginErr);
-  const rules = loader.compiled?.rules ?? [];
-  let enabled: Set<string>;
-  try {
-    enabled = selectRules(rules, {
-      selection: req.config.rulesSelection,
-      disableSubstrings: req.disableSubstrings,
-      disableTags: req.disableTags,
-      enableTags: req.enableTags,
-      minPriority: req.config.priority,
-    });
-  } catch (e) {
-    if (e instanceof SelectionError) throw new UserError(e.message);
-    throw e;
-  }
-  return rules.filter((r) => enabled.has(r.name));
+  const configured = req.rulesFiles.length > 0 || req.config.rulesFiles.some((p) => existsSync(p));
+  const builtin = configured ? undefined : defaultRulesFile();
+  const { rules, warnings } = loadRulesForRun({
+    config: req.config,
+    rulesFiles: builtin ? [builtin] : req.rulesFiles,
+    provider: newSyscallProvider(),
+    disableSubstrings: req.disableSubstrings,
+    disableTags: req.disableTags,
+    enableTags: req.enableTags,
+    printAdditional: req.printAdditional,
+  });
+  if (warnings && process.env.TSFALCO_RULE_WARNINGS) process.stderr.write(sanitizeMultiline(warnings));
+  return rules;
 }
 
 function summaryTable(stats: ReplayStats[], byPriority: Map<string, number>): string {
