@@ -127,3 +127,37 @@ describe('replay state: network', () => {
     expect(fieldValues(trace, 'evt.type=connect and fd.snet in ("10.0.0.0/8")', ['proc.name'])).toEqual([]);
   });
 });
+
+describe('replay state: containers', () => {
+  const id = 'a'.repeat(12) + 'b'.repeat(52);
+  const inCtr = { tid: 500, pid: 500, ppid: 400, comm: 'sh', uid: 0, euid: 0, gid: 0, egid: 0 };
+  const trace = writeEvents(tmp.dir, [
+    { type: 'snapshot_machine', name: 'node-1' },
+    {
+      type: 'snapshot_container', container_id: id.slice(0, 12), name: 'k8s_web_web-7d9_prod', image: 'docker.io/library/nginx:1.25', privileged: true,
+      mounts: ['/var/run/docker.sock:/var/run/docker.sock::true:rprivate', '/etc:/host/etc:ro:false:rprivate'],
+      extra: { runtime: 'containerd', 'label.io.kubernetes.pod.name': 'web-7d9', 'label.io.kubernetes.pod.namespace': 'prod', 'label.app': 'web' },
+    },
+    { type: 'snapshot_proc', ...inCtr, exe: 'sh', exepath: '/bin/sh', args: [], cwd: '/', cgroup: `/kubepods.slice/kubepods-pod1.slice/cri-containerd-${id}.scope` },
+    { type: 'snapshot_proc', tid: 600, pid: 600, ppid: 1, comm: 'sshd', exe: 'sshd', exepath: '/usr/sbin/sshd', args: [], cwd: '/', cgroup: '/system.slice/ssh.service' },
+    { type: 'snapshot_end' },
+    ev({ type: 'execve', ...inCtr, comm: 'id', res: 0n, exe: 'id', exepath: '/usr/bin/id', args: [] }),
+    ev({ type: 'execve', tid: 600, pid: 600, ppid: 1, comm: 'bash', res: 0n, exe: 'bash', exepath: '/usr/bin/bash', args: [] }),
+  ]);
+
+  it('finds the container from the cgroup and its metadata from the snapshot', () => {
+    const [inside, host] = fieldValues(trace, 'evt.type=execve', [
+      'container.id', 'container.name', 'container.image.repository', 'container.image.tag', 'container.privileged', 'container.type',
+      'container.mount.dest[/var/run/docker.sock]', 'container.mount.mode[/etc]', 'container.mount.source[/host/etc]', 'k8s.pod.name', 'k8s.ns.name', 'k8s.pod.label[app]',
+    ]);
+    expect(inside).toEqual({
+      'container.id': 'aaaaaaaaaaaa', 'container.name': 'k8s_web_web-7d9_prod', 'container.image.repository': 'docker.io/library/nginx',
+      'container.image.tag': '1.25', 'container.privileged': 'true', 'container.type': 'containerd',
+      'container.mount.dest[/var/run/docker.sock]': '/var/run/docker.sock', 'container.mount.mode[/etc]': 'ro', 'container.mount.source[/host/etc]': '/etc',
+      'k8s.pod.name': 'web-7d9', 'k8s.ns.name': 'prod', 'k8s.pod.label[app]': 'web',
+    });
+    expect(host['container.id']).toBe('host');
+    expect(host['container.name']).toBe('host');
+    expect(host['k8s.pod.name']).toBe('<NA>');
+  });
+});

@@ -38,6 +38,89 @@ function ancestors(c: Cursor): ThreadInfo[] {
   return out;
 }
 
+
+const IO_READ = new Set(['read', 'readv', 'pread', 'preadv', 'recv', 'recvfrom', 'recvmsg', 'recvmmsg']);
+const IO_WRITE = new Set(['write', 'writev', 'pwrite', 'pwritev', 'send', 'sendto', 'sendmsg', 'sendmmsg']);
+const WAIT = new Set(['nanosleep', 'select', 'poll', 'ppoll', 'epoll_wait', 'pselect6', 'epoll_pwait', 'futex', 'wait4', 'waitid']);
+const NET = /^(socket|bind|connect|listen|accept4?|send|sendto|sendmsg|sendmmsg|recv|recvfrom|recvmsg|recvmmsg|shutdown|getsockname|getpeername|socketpair|setsockopt|getsockopt)$/;
+const FILE = /^(open|openat|openat2|creat|close|read|write|pread|pwrite|readv|writev|preadv|pwritev|lseek|llseek|stat|lstat|fstat|newfstatat|unlink|unlinkat|rename|renameat|renameat2|mkdir|mkdirat|rmdir|link|linkat|symlink|symlinkat|chmod|fchmod|fchmodat|chown|fchown|fchownat|lchown|getdents|getdents64|dup|dup2|dup3|fcntl|ioctl|sendfile|splice|flock|mount|umount|umount2|access|chdir|fchdir|getcwd)$/;
+const MEMORY = /^(mmap|mmap2|munmap|mprotect|brk|mlock|mlock2|munlock|mlockall|munlockall|madvise)$/;
+const PROCESS = /^(clone|clone3|fork|vfork|execve|execveat|exit|exit_group|procexit|kill|tkill|tgkill|setuid|setgid|setresuid|setresgid|setreuid|setregid|capset|prctl|ptrace|setsid|setpgid|unshare|setns|chroot)$/;
+
+/** evt.category as libsinsp names the categories. */
+function categoryOf(type: string): string {
+  if (NET.test(type)) return 'net';
+  if (FILE.test(type)) return 'file';
+  if (MEMORY.test(type)) return 'memory';
+  if (PROCESS.test(type)) return 'process';
+  if (WAIT.has(type)) return 'wait';
+  return 'other';
+}
+
+function humanDuration(ns: bigint): string {
+  const n = Number(ns);
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)}s`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}ms`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(2)}us`;
+  return `${n}ns`;
+}
+
+function resolveAgainst(c: Cursor, path: string): string {
+  if (path.startsWith('/')) return path;
+  const cwd = c.thread()?.cwd ?? '';
+  return cwd ? `${cwd.replace(/\/$/, '')}/${path}` : path;
+}
+
+function stdio(num: number, get: (fd: FdInfo) => unknown): Factory {
+  return () => (c) => {
+    const pid = c.num('pid') ?? c.thread()?.pid;
+    const fd = pid === undefined ? undefined : c.state.fds.get(pid)?.get(num);
+    return fd ? get(fd) : undefined;
+  };
+}
+
+function fdList(c: Cursor, get: (fd: FdInfo) => string | undefined): string | undefined {
+  const fd = c.fd();
+  if (!fd) return undefined;
+  const v = get(fd);
+  return v === undefined || v === '' ? undefined : v;
+}
+
+interface Mount {
+  source: string;
+  dest: string;
+  mode: string;
+  rw: string;
+  propagation: string;
+}
+
+function parseMount(text: string): Mount {
+  const [source = '', dest = '', mode = '', rw = '', propagation = ''] = text.split(':');
+  return { source, dest, mode, rw, propagation };
+}
+
+/**
+ * container.mount.*[arg]: a mount chosen by index or, as libsinsp does, by its source path
+ * (container.mount.dest[/var/run/docker.sock]) — or by destination for container.mount.source.
+ */
+function mountField(by: 'source' | 'dest', get: (m: Mount) => string): Factory {
+  return (arg) => (c) => {
+    const t = c.thread();
+    const mounts = t ? c.state.containers.get(t.containerId)?.mounts.map(parseMount) : undefined;
+    if (!mounts || arg === undefined) return undefined;
+    const m = /^\d+$/.test(arg) ? mounts[Number(arg)] : mounts.find((x) => x[by] === arg);
+    return m ? get(m) : undefined;
+  };
+}
+
+function k8sLabel(label: string, map: (v: string) => string = (v) => v): Factory {
+  return () => (c) => {
+    const t = c.thread();
+    const v = t ? c.state.containers.get(t.containerId)?.labels[label] : undefined;
+    return v === undefined ? undefined : map(v);
+  };
+}
+
 /** State strings never filled in (a thread seen only mid-life) are unknown, not empty. */
 const known = (s: string) => (s === '' ? undefined : s);
 
@@ -328,14 +411,107 @@ export const EXTRACTORS: Record<string, Factory> = {
   'container.image.tag': threadField((t, c) => imageParts(c.state.containers.get(t.containerId)?.image).tag),
   'container.privileged': threadField((t, c) => c.state.containers.get(t.containerId)?.privileged),
   'container.mounts': threadField((t, c) => c.state.containers.get(t.containerId)?.mounts.join(',')),
-  'container.mount.dest': (arg) => (c) => {
-    const t = c.thread();
-    const mounts = t ? c.state.containers.get(t.containerId)?.mounts : undefined;
-    if (!mounts || arg === undefined) return undefined;
-    const hit = mounts.find((m) => m.split(':')[1] === arg);
-    return hit?.split(':')[0];
-  },
+  'container.mount.dest': mountField('source', (m) => m.dest),
   'container.start_ts': threadField((t, c) => c.state.containers.get(t.containerId)?.startTs),
+
+  // --- more evt ------------------------------------------------------------------------------
+  'evt.deltatime.s': () => (c) => (c.prevTs < 0n ? 0n : (c.ts() - c.prevTs) / NS),
+  'evt.deltatime.ns': () => (c) => (c.prevTs < 0n ? 0n : (c.ts() - c.prevTs) % NS),
+  'evt.latency.human': () => (c) => humanDuration(c.big('latency') ?? 0n),
+  'evt.outputtime': () => (c) => renderTime(c.ts()),
+  'evt.asynctype': () => () => undefined,
+  'evt.category': () => (c) => categoryOf(c.type()),
+  'evt.is_io': () => (c) => IO_READ.has(c.type()) || IO_WRITE.has(c.type()),
+  'evt.is_io_read': () => (c) => IO_READ.has(c.type()),
+  'evt.is_io_write': () => (c) => IO_WRITE.has(c.type()),
+  'evt.io_dir': () => (c) => (IO_READ.has(c.type()) ? 'r' : IO_WRITE.has(c.type()) ? 'w' : undefined),
+  'evt.is_wait': () => (c) => WAIT.has(c.type()),
+  'evt.is_syslog': () => (c) => IO_WRITE.has(c.type()) && c.fd()?.name === '/dev/log',
+  'evt.count.exit': () => (c) => (c.str('dir') === '>' ? 0 : 1),
+  'evt.count.error.file': () => (c) => ((c.num('res') ?? 0) < 0 && categoryOf(c.type()) === 'file' ? 1 : 0),
+  'evt.count.error.net': () => (c) => ((c.num('res') ?? 0) < 0 && categoryOf(c.type()) === 'net' ? 1 : 0),
+  'evt.count.error.memory': () => (c) => ((c.num('res') ?? 0) < 0 && categoryOf(c.type()) === 'memory' ? 1 : 0),
+  'evt.count.error.other': () => (c) => ((c.num('res') ?? 0) < 0 && !['file', 'net', 'memory'].includes(categoryOf(c.type())) ? 1 : 0),
+  'evt.abspath': (arg) => (c) => {
+    const path = arg === 'dst' || arg === 'target' ? c.str('path2') : c.str('path');
+    return path === undefined ? undefined : resolveAgainst(c, path);
+  },
+
+  // --- more process --------------------------------------------------------------------------
+  'proc.aargs': procField((t) => t.args.join(' '), true),
+  'proc.exeline': procField((t) => (t.args.length ? `${t.exe} ${t.args.join(' ')}` : t.exe)),
+  'proc.aenv': procField((t) => t.env.join(' '), true),
+  'proc.pgid': threadField((t) => t.pgid),
+  'proc.pgid.name': threadField((t, c) => known(c.state.threads.get(t.pgid)?.comm ?? '')),
+  'proc.pgid.exe': threadField((t, c) => known(c.state.threads.get(t.pgid)?.exe ?? '')),
+  'proc.pgid.exepath': threadField((t, c) => known(c.state.threads.get(t.pgid)?.exepath ?? '')),
+  'proc.is_pgid_leader': threadField((t) => t.pgid === t.pid),
+  'proc.sid.exe': threadField((t, c) => known(c.state.threads.get(t.sid)?.exe ?? '')),
+  'proc.sid.exepath': threadField((t, c) => known(c.state.threads.get(t.sid)?.exepath ?? '')),
+  'proc.ppid.ts': parentField((t) => (t.startTs > 0n ? t.startTs : undefined)),
+  'proc.nchilds': threadField((t, c) => [...c.state.threads.values()].filter((o) => o.ppid === t.pid && o.tid === o.pid).length),
+  'proc.fdopencount': threadField((t, c) => c.state.fds.get(t.pid)?.size ?? 0),
+  'proc.stdin.type': stdio(0, (fd) => fd.type),
+  'proc.stdout.type': stdio(1, (fd) => fd.type),
+  'proc.stderr.type': stdio(2, (fd) => fd.type),
+  'proc.stdin.name': stdio(0, (fd) => fd.name),
+  'proc.stdout.name': stdio(1, (fd) => fd.name),
+  'proc.stderr.name': stdio(2, (fd) => fd.name),
+  'thread.cgroups': threadField((t) => known(t.cgroup)),
+  'thread.cgroup': (arg) => (c) => {
+    const t = c.thread();
+    if (!t || !t.cgroup) return undefined;
+    // One cgroup path is recorded (the unified or the container's); it answers every controller.
+    return arg === undefined || arg !== '' ? t.cgroup : undefined;
+  },
+
+  // --- more fd -------------------------------------------------------------------------------
+  'fd.uid': fdField((fd, c) => `${c.thread()?.containerId ?? 'host'}${fd.num}`),
+  'fd.containername': fdField((fd, c) => `${c.thread()?.containerId ?? 'host'}:${fd.name}`),
+  'fd.containerdirectory': fdField((fd, c) => (fd.type === 'file' || fd.type === 'directory' ? `${c.thread()?.containerId ?? 'host'}:${dirname(fd.name)}` : undefined)),
+  'fd.proto': fdField((fd) => (isSocket(fd) ? l4protoName(fd.l4proto) : undefined)),
+  'fd.cproto': fdField(() => undefined),
+  'fd.sproto': fdField(() => undefined),
+  'fd.lproto': fdField(() => undefined),
+  'fd.rproto': fdField(() => undefined),
+  'fd.dev.major': fdField((fd) => (fd.dev ? fd.dev >>> 20 : undefined)),
+  'fd.dev.minor': fdField((fd) => (fd.dev ? fd.dev & 0xfffff : undefined)),
+  'fdlist.nums': () => (c) => fdList(c, (fd) => String(fd.num)),
+  'fdlist.names': () => (c) => fdList(c, (fd) => fd.name),
+  'fdlist.cips': () => (c) => fdList(c, (fd) => (isSocket(fd) ? fd.cip : undefined)),
+  'fdlist.sips': () => (c) => fdList(c, (fd) => (isSocket(fd) ? fd.sip : undefined)),
+  'fdlist.cports': () => (c) => fdList(c, (fd) => (isSocket(fd) ? String(fd.cport) : undefined)),
+  'fdlist.sports': () => (c) => fdList(c, (fd) => (isSocket(fd) ? String(fd.sport) : undefined)),
+
+  // --- more container and k8s (k8s fields come from the container's io.kubernetes.* labels) ---
+  'container.full_id': threadField((t) => t.containerId),
+  'container.type': threadField((t, c) => (t.containerId === 'host' ? undefined : c.state.containers.get(t.containerId)?.runtime)),
+  'container.duration': threadField((t, c) => {
+    const start = c.state.containers.get(t.containerId)?.startTs;
+    return start ? c.ts() - start : undefined;
+  }),
+  'container.mount': mountField('source', (m) => `${m.source}:${m.dest}:${m.mode}:${m.rw}:${m.propagation}`),
+  'container.mount.source': mountField('dest', (m) => m.source),
+  'container.mount.mode': mountField('source', (m) => m.mode),
+  'container.mount.rdwr': mountField('source', (m) => m.rw),
+  'container.mount.propagation': mountField('source', (m) => m.propagation),
+  'container.ip': threadField((t, c) => c.state.containers.get(t.containerId)?.labels['ip']),
+  'k8s.ns.name': k8sLabel('io.kubernetes.pod.namespace'),
+  'k8s.pod.name': k8sLabel('io.kubernetes.pod.name'),
+  'k8s.pod.uid': k8sLabel('io.kubernetes.pod.uid'),
+  'k8s.pod.id': k8sLabel('io.kubernetes.pod.uid'),
+  'k8s.pod.sandbox_id': k8sLabel('io.kubernetes.sandbox.id', (v) => v.slice(0, 12)),
+  'k8s.pod.full_sandbox_id': k8sLabel('io.kubernetes.sandbox.id'),
+  'k8s.pod.label': (arg) => (c) => {
+    const t = c.thread();
+    return t && arg !== undefined ? c.state.containers.get(t.containerId)?.labels[arg] : undefined;
+  },
+  'k8s.pod.labels': threadField((t, c) => {
+    const labels = c.state.containers.get(t.containerId)?.labels;
+    if (!labels) return undefined;
+    const own = Object.entries(labels).filter(([k]) => !k.startsWith('io.kubernetes.') && k !== 'ip');
+    return own.length ? own.map(([k, v]) => `${k}:${v}`).join(', ') : undefined;
+  }),
 };
 
 function imageParts(image: string | undefined): { repository?: string; tag?: string } {

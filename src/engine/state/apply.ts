@@ -174,6 +174,16 @@ const FD_TYPE_OF: Record<string, FdType> = {
   userfaultfd: 'userfaultfd', io_uring_setup: 'io_uring', bpf: 'bpf', memfd_create: 'memfd', pidfd_open: 'unknown',
 };
 
+/** runtime and labels from a snapshot_container row's extra map (`runtime`, `label.<k>`, `ip`). */
+function containerExtra(extra: Record<string, string> | undefined): { runtime: string | undefined; labels: Record<string, string> } {
+  const labels: Record<string, string> = {};
+  for (const [k, v] of Object.entries(extra ?? {})) {
+    if (k.startsWith('label.')) labels[k.slice(6)] = v;
+    else if (k === 'ip') labels.ip = v;
+  }
+  return { runtime: extra?.runtime, labels };
+}
+
 function applySnapshot(state: ReplayState, c: Cursor, type: string): void {
   switch (type) {
     case RECORD_TYPES.snapshotMachine: {
@@ -223,6 +233,7 @@ function applySnapshot(state: ReplayState, c: Cursor, type: string): void {
         privileged: c.bool('privileged') ?? false,
         mounts: c.strings_('mounts') ?? [],
         startTs: c.big('start_ts') ?? 0n,
+        ...containerExtra(c.extra()),
       });
       return;
     }

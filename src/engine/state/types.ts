@@ -90,6 +90,10 @@ export interface ContainerInfo {
   privileged: boolean;
   mounts: string[];
   startTs: bigint;
+  /** Container runtime (docker, containerd, cri-o, podman…), from the snapshot's extra.runtime. */
+  runtime: string | undefined;
+  /** Labels (and extra details such as `ip`) from the snapshot's extra map. */
+  labels: Record<string, string>;
 }
 
 export interface ReplayState {
