@@ -1,11 +1,11 @@
 import { CompressionType, compressionRegistry } from 'apache-arrow';
-import { decompress as lz4jsDecompress } from 'lz4js';
 import { compressFrameSync } from 'lz4-napi';
+import { decodeLz4Frame } from './lz4-frame.js';
 
 /**
  * Arrow IPC body compression. Traces are written with LZ4_FRAME (the codec pyarrow, polars and
  * DuckDB's Arrow readers also use); the registry is process-wide, so importing this module once
- * is enough for both writing and reading. Writing uses lz4-napi (native, fast), reading lz4js.
+ * is enough for both writing and reading. Writing uses lz4-napi (native, fast), reading our own decoder (lz4-frame.ts).
  */
 export function encodeLz4(data: Uint8Array): Uint8Array {
   return compressFrameSync(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
@@ -14,8 +14,8 @@ export function encodeLz4(data: Uint8Array): Uint8Array {
 compressionRegistry.set(CompressionType.LZ4_FRAME, {
   encode: encodeLz4,
   // lz4-napi 2.10's decompressFrameSync leaks its output's native memory (measured: RSS grows by
-  // the decompressed size on every call, even after GC), so reading uses lz4js, pure JavaScript.
-  decode: (data: Uint8Array) => lz4jsDecompress(data),
+  // the decompressed size on every call, even after GC); see lz4-frame.ts.
+  decode: decodeLz4Frame,
 });
 
 export type TraceCompression = 'lz4' | 'none';

@@ -1,0 +1,123 @@
+/**
+ * LZ4 frame decoding (the LZ4_FRAME codec of Arrow IPC bodies), in JavaScript.
+ *
+ * Why our own: lz4-napi's decompressFrameSync leaks its output (RSS grows by the decompressed
+ * size on every call), and lz4js copies byte by byte. Trace columns are mostly long runs (null
+ * columns are zeros, ids repeat), which LZ4 encodes as matches with offset 1 or short offsets;
+ * here a run becomes one `fill` or a few `copyWithin` calls, so decoding costs little more than
+ * the memory it writes.
+ *
+ * Format: https://github.com/lz4/lz4/blob/dev/doc/lz4_Frame_format.md and lz4_Block_format.md.
+ */
+
+const MAGIC = 0x184d2204;
+const BLOCK_MAX = [0, 0, 0, 0, 64 << 10, 256 << 10, 1 << 20, 4 << 20];
+
+function u32(src: Uint8Array, i: number): number {
+  return (src[i] | (src[i + 1] << 8) | (src[i + 2] << 16) | (src[i + 3] << 24)) >>> 0;
+}
+
+/** Decodes one LZ4 block from src[start, end) into dst at `out`; returns the new end of output. */
+function decodeBlock(src: Uint8Array, start: number, end: number, dst: Uint8Array, out: number): number {
+  let i = start;
+  while (i < end) {
+    const token = src[i++];
+    let literals = token >>> 4;
+    if (literals === 15) {
+      let b: number;
+      do {
+        b = src[i++];
+        literals += b;
+      } while (b === 255);
+    }
+    if (literals > 0) {
+      if (literals < 16) {
+        for (let k = 0; k < literals; k++) dst[out + k] = src[i + k];
+      } else {
+        dst.set(src.subarray(i, i + literals), out);
+      }
+      i += literals;
+      out += literals;
+    }
+    if (i >= end) break; // the last sequence has literals only
+    const offset = src[i] | (src[i + 1] << 8);
+    i += 2;
+    if (offset === 0 || offset > out) throw new Error('corrupt LZ4 block: bad match offset');
+    let length = token & 15;
+    if (length === 15) {
+      let b: number;
+      do {
+        b = src[i++];
+        length += b;
+      } while (b === 255);
+    }
+    length += 4;
+    const from = out - offset;
+    if (length < 16) {
+      // Short matches: a byte loop, which also handles overlap by construction.
+      for (let k = 0; k < length; k++) dst[out + k] = dst[from + k];
+    } else if (offset === 1) {
+      dst.fill(dst[from], out, out + length);
+    } else if (offset >= length) {
+      dst.copyWithin(out, from, from + length);
+    } else {
+      // Overlapping match: the pattern of `offset` bytes repeats; copy it in doubling chunks.
+      let copied = 0;
+      while (copied < length) {
+        const chunk = Math.min(offset + copied, length - copied);
+        dst.copyWithin(out + copied, from, from + chunk);
+        copied += chunk;
+      }
+    }
+    out += length;
+  }
+  return out;
+}
+
+export function decodeLz4Frame(src: Uint8Array): Uint8Array {
+  if (src.length < 7 || u32(src, 0) !== MAGIC) throw new Error('not an LZ4 frame (bad magic number)');
+  const flg = src[4];
+  const bd = src[5];
+  if ((flg >> 6) !== 1) throw new Error('unsupported LZ4 frame version');
+  const blockChecksum = (flg & 0x10) !== 0;
+  const contentSize = (flg & 0x08) !== 0;
+  const dictId = (flg & 0x01) !== 0;
+  const blockMax = BLOCK_MAX[(bd >> 4) & 7];
+  if (!blockMax) throw new Error('bad LZ4 frame block size');
+  let i = 6;
+  let size = -1;
+  if (contentSize) {
+    size = u32(src, i) + u32(src, i + 4) * 2 ** 32;
+    i += 8;
+  }
+  if (dictId) i += 4;
+  i += 1; // header checksum
+
+  // Upper bound of the output: every block at its maximum size (or the declared content size).
+  let bound = 0;
+  for (let j = i; j + 4 <= src.length; ) {
+    const word = u32(src, j);
+    if (word === 0) break;
+    const length = word & 0x7fffffff;
+    bound += word & 0x80000000 ? length : blockMax;
+    j += 4 + length + (blockChecksum ? 4 : 0);
+  }
+  const dst = new Uint8Array(size >= 0 ? size : bound);
+  let out = 0;
+  for (;;) {
+    if (i + 4 > src.length) throw new Error('truncated LZ4 frame');
+    const word = u32(src, i);
+    i += 4;
+    if (word === 0) break;
+    const length = word & 0x7fffffff;
+    if (i + length > src.length) throw new Error('truncated LZ4 frame');
+    if (word & 0x80000000) {
+      dst.set(src.subarray(i, i + length), out);
+      out += length;
+    } else {
+      out = decodeBlock(src, i, i + length, dst, out);
+    }
+    i += length + (blockChecksum ? 4 : 0);
+  }
+  return out === dst.length ? dst : dst.subarray(0, out);
+}
