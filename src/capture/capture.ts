@@ -1,0 +1,364 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, rmSync, statSync } from 'node:fs';
+import { constants } from 'node:os';
+import { join } from 'node:path';
+import { RECORD_TYPES } from '../trace/columns.js';
+import type { TraceEvent } from '../trace/event.js';
+import { createTraceWriter, type TraceWriter } from '../trace/writer.js';
+import { UserError } from '../util/errors.js';
+import { createDecoder, type CpuCounters, type Hello } from './decode.js';
+import { capturePrerequisiteProblem, helperFailure, startHelper } from './helper.js';
+import { bootTimeNs, takeSnapshot } from './snapshot.js';
+import { selectSyscalls } from './syscalls.js';
+
+/**
+ * `tsfalco capture`: runs the helper, decodes its records into the trace with the trace writer,
+ * writes snapshots at the start and periodically, capture statistics every second and at the
+ * end, and stops on SIGINT/SIGTERM, the duration, the size limit, or the command's exit.
+ */
+
+export interface CaptureOptions {
+  output: string;
+  /** Stop after this long (ms). */
+  durationMs?: number;
+  /** `default`, `all`, or a list of syscall names (see selectSyscalls). */
+  events?: string;
+  /** Stop when the trace reaches this size (bytes). */
+  maxSizeBytes?: number;
+  /** Record only these processes and their descendants. */
+  pids?: number[];
+  /** Record only threads with this comm. */
+  comm?: string;
+  /** Record only processes of this container (id or prefix, matched against cgroup directories). */
+  container?: string;
+  /** With a command: record only its process tree. */
+  onlyCommand?: boolean;
+  /** Record the environment of new processes. */
+  env?: boolean;
+  /** Overwrite an existing output file. */
+  force?: boolean;
+  /** Command to run while capturing; the capture stops when it exits. */
+  command?: string[];
+  /** Ring buffer size in bytes (power of two, default 8 MiB). */
+  bufferBytes?: number;
+  /** Bytes of read/write/send/recv data recorded per event (0..256, default 0: none). */
+  snaplen?: number;
+  /** How often the snapshot is repeated (ms, default 60000). */
+  snapshotIntervalMs?: number;
+  /** Called about once a second while capturing. */
+  onProgress?: (p: CaptureProgress) => void;
+  /** Called once the kernel side is attached (before the command starts). */
+  onReady?: () => void;
+}
+
+export interface CaptureProgress {
+  elapsedMs: number;
+  events: number;
+  eventsPerSecond: number;
+  drops: bigint;
+  bytes: number;
+}
+
+export interface CaptureSummary {
+  output: string;
+  /** Syscall and process-exit rows written. */
+  events: number;
+  /** All rows written, snapshots and statistics included. */
+  rows: number;
+  /** What the kernel side counted (all cpus). */
+  kernelEvents: bigint;
+  drops: bigint;
+  bytes: number;
+  durationMs: number;
+  snapshots: number;
+  stopReason: 'signal' | 'duration' | 'max-size' | 'command' | 'helper';
+  /** The command's exit code (128 + signal when killed), when there was a command. */
+  commandExitCode: number | null;
+  /** Records decoded per second of Node CPU time spent decoding and writing. */
+  decodeRecordsPerCpuSecond: number;
+}
+
+const GATE_SCRIPT = 'read -r _ <&3 || exit 125; exec 3<&-; exec "$@"';
+
+function parseSizeOrThrow(n: number | undefined, what: string): number | undefined {
+  if (n === undefined) return undefined;
+  if (!Number.isFinite(n) || n <= 0) throw new UserError(`${what} must be positive`);
+  return n;
+}
+
+/** cgroup v2 ids (directory inode numbers) of every cgroup whose name holds the container id. */
+export function containerCgroupIds(id: string): bigint[] {
+  const ids: bigint[] = [];
+  const walk = (dir: string, depth: number, inside: boolean) => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (!e.isDirectory()) continue;
+      const path = join(dir, e.name);
+      const match = inside || e.name.includes(id);
+      if (match) {
+        try {
+          ids.push(statSync(path, { bigint: true }).ino);
+        } catch {
+          // gone
+        }
+      }
+      if (depth < 8) walk(path, depth + 1, match);
+    }
+  };
+  walk('/sys/fs/cgroup', 0, false);
+  return ids;
+}
+
+function isPowerOfTwo(n: number): boolean {
+  return n >= 4096 && (n & (n - 1)) === 0;
+}
+
+export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
+  if (o.onlyCommand && !o.command?.length) throw new UserError('--only-command needs a command after "--"');
+  const problem = capturePrerequisiteProblem();
+  if (problem) throw new UserError(problem);
+  const selection = selectSyscalls(o.events);
+  parseSizeOrThrow(o.durationMs, '--duration');
+  parseSizeOrThrow(o.maxSizeBytes, '--max-size');
+  const bufferBytes = o.bufferBytes ?? 8 << 20;
+  if (!isPowerOfTwo(bufferBytes)) throw new UserError('--buffer-size must be a power of two of at least 4096 bytes (e.g. 8M)');
+  const snaplen = o.snaplen ?? 0;
+  if (snaplen < 0 || snaplen > 256) throw new UserError('--snaplen must be between 0 and 256');
+  let cgroupIds: bigint[] = [];
+  if (o.container) {
+    if (!/^[0-9a-f]{3,64}$/i.test(o.container)) throw new UserError(`--container ${o.container}: expected a container id (hex digits)`);
+    cgroupIds = containerCgroupIds(o.container.toLowerCase());
+    if (cgroupIds.length === 0) throw new UserError(`--container ${o.container}: no cgroup under /sys/fs/cgroup holds this container id`);
+  }
+
+  const boot = bootTimeNs();
+  const settings = {
+    events: selection.description,
+    syscalls: [...selection.names.values()].sort(),
+    buffer_bytes: bufferBytes,
+    snaplen,
+    env: !!o.env,
+    pids: o.pids ?? [],
+    comm: o.comm ?? null,
+    container: o.container ?? null,
+    only_command: !!o.onlyCommand,
+    command: o.command ?? null,
+    duration_ms: o.durationMs ?? null,
+    max_size_bytes: o.maxSizeBytes ?? null,
+  };
+  const writer: TraceWriter = createTraceWriter(o.output, { source: 'capture', bootTimeNs: boot, capture: settings }, { overwrite: !!o.force });
+
+  let gate: ChildProcess | undefined;
+  let commandExitCode: number | null = null;
+  let commandDone: Promise<void> = Promise.resolve();
+  if (o.command?.length) {
+    gate = spawn('/bin/sh', ['-c', GATE_SCRIPT, 'tsfalco-gate', ...o.command], { stdio: ['inherit', 'inherit', 'inherit', 'pipe'] });
+    commandDone = new Promise((resolve) => {
+      gate!.on('exit', (code, signal) => {
+        commandExitCode = code ?? 128 + (signal ? osSignal(signal) : 0);
+        resolve();
+      });
+      gate!.on('error', () => {
+        commandExitCode = 127;
+        resolve();
+      });
+    });
+  }
+
+  const follow = [...(o.pids ?? [])];
+  if (o.onlyCommand && gate?.pid) follow.push(gate.pid);
+  const helper = startHelper({
+    syscalls: selection.helperArg,
+    ringbufBytes: bufferBytes,
+    follow,
+    exclude: [process.pid],
+    comm: o.comm,
+    cgroupIds,
+    env: !!o.env,
+    snaplen,
+  });
+
+  const started = Date.now();
+  let num = 0n;
+  let events = 0;
+  let snapshots = 0;
+  let hello: Hello | null = null;
+  let lastStats: CpuCounters[] = [];
+  let stopReason: CaptureSummary['stopReason'] = 'signal';
+  let stopping = false;
+  let helperStderr = '';
+  let streamError: Error | null = null;
+  let cpuNs = 0n;
+  let records = 0;
+  const skipPids = new Set<number>([process.pid]);
+
+  const append = (e: TraceEvent) => {
+    e.num = ++num;
+    writer.append(e);
+  };
+  const snapshot = () => {
+    writer.flush(); // a snapshot starts a batch of its own, so a reader can start there
+    const ts = BigInt(Date.now()) * 1_000_000n;
+    for (const row of takeSnapshot(ts, { skipPids, bootNs: boot })) append(row);
+    snapshots++;
+  };
+  const writeStats = (perCpu: CpuCounters[], ts: bigint) => {
+    let events = 0n;
+    let drops = 0n;
+    perCpu.forEach((c, cpu) => {
+      events += c.events;
+      drops += c.drops;
+      append({ ts, num: 0n, type: RECORD_TYPES.captureStats, cpu, n_events: c.events, n_drops: c.drops });
+    });
+    append({ ts, num: 0n, type: RECORD_TYPES.captureStats, cpu: -1, n_events: events, n_drops: drops });
+  };
+
+  let readyResolve: () => void = () => {};
+  const ready = new Promise<void>((resolve) => (readyResolve = resolve));
+  const decoder = createDecoder(selection.names, {
+    hello(h) {
+      hello = h;
+      skipPids.add(h.helperPid);
+      snapshot();
+      readyResolve();
+    },
+    event(e) {
+      events++;
+      append(e);
+    },
+    stats(perCpu, ts) {
+      lastStats = perCpu;
+      writeStats(perCpu, ts);
+    },
+  });
+
+  helper.stdout!.on('data', (chunk: Buffer) => {
+    if (streamError) return;
+    const t0 = process.hrtime.bigint();
+    try {
+      decoder.push(chunk);
+    } catch (err) {
+      streamError = err as Error;
+      helper.kill('SIGTERM');
+    }
+    cpuNs += process.hrtime.bigint() - t0;
+    records = decoder.records;
+  });
+  helper.stderr!.on('data', (chunk: Buffer) => {
+    if (helperStderr.length < 65536) helperStderr += chunk.toString('utf8');
+    if (process.env.TSFALCO_DEBUG) process.stderr.write(chunk);
+  });
+  const helperDone = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+    let ended = false;
+    const done = () => exit && ended && resolve(exit);
+    helper.on('exit', (code, signal) => {
+      exit = { code, signal };
+      done();
+    });
+    helper.on('error', (err) => {
+      helperStderr += err.message;
+      exit = { code: 5, signal: null };
+      ended = true;
+      done();
+    });
+    helper.stdout!.on('end', () => {
+      ended = true;
+      done();
+    });
+  });
+
+  const stop = (reason: CaptureSummary['stopReason']) => {
+    if (stopping) return;
+    stopping = true;
+    stopReason = reason;
+    helper.kill('SIGTERM');
+  };
+  const onSignal = (sig: NodeJS.Signals) => {
+    stop('signal');
+    // A command still running gets the signal too, so that it does not outlive the capture.
+    if (gate && commandExitCode === null) gate.kill(sig);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  let timer: NodeJS.Timeout | undefined;
+  let lastSnapshot = Date.now();
+  let lastEvents = 0;
+  let lastTick = Date.now();
+  try {
+    const first = await Promise.race([ready.then(() => 'ready' as const), helperDone.then(() => 'exited' as const)]);
+    if (first === 'exited' || !hello) {
+      const { code } = await helperDone;
+      writer.close();
+      rmSync(o.output, { force: true });
+      if (gate && commandExitCode === null) gate.kill('SIGKILL');
+      if (streamError) throw new UserError(`capture helper stream: ${(streamError as Error).message}`);
+      throw helperFailure(code, helperStderr);
+    }
+    o.onReady?.();
+    if (gate) {
+      const fd3 = gate.stdio[3] as NodeJS.WritableStream | null;
+      fd3?.write('go\n');
+      fd3?.end();
+      void commandDone.then(() => stop('command'));
+    }
+    timer = setInterval(() => {
+      writer.flush();
+      const now = Date.now();
+      if (o.durationMs !== undefined && now - started >= o.durationMs) stop('duration');
+      if (o.maxSizeBytes !== undefined && writer.bytesWritten >= o.maxSizeBytes) stop('max-size');
+      if (!stopping && now - lastSnapshot >= (o.snapshotIntervalMs ?? 60_000)) {
+        lastSnapshot = now;
+        snapshot();
+      }
+      const drops = lastStats.reduce((s, c) => s + c.drops, 0n);
+      const dt = (now - lastTick) / 1000;
+      o.onProgress?.({ elapsedMs: now - started, events, eventsPerSecond: dt > 0 ? (events - lastEvents) / dt : 0, drops, bytes: writer.bytesWritten });
+      lastEvents = events;
+      lastTick = now;
+    }, Math.min(1000, o.durationMs ?? 1000));
+    if (o.durationMs !== undefined && o.durationMs < 1000) setTimeout(() => stop('duration'), o.durationMs).unref();
+
+    const result = await helperDone;
+    if (!stopping) stopReason = 'helper';
+    clearInterval(timer);
+    writer.close();
+    if (gate && commandExitCode === null) {
+      if ((stopReason as string) !== 'command') gate.kill('SIGTERM');
+      await commandDone;
+    }
+    if (streamError) throw new UserError(`capture helper stream: ${(streamError as Error).message} (the trace holds everything before it)`);
+    if (stopReason === 'helper' && result.code !== 0) throw helperFailure(result.code, helperStderr);
+    const kernelEvents = lastStats.reduce((s, c) => s + c.events, 0n);
+    const drops = lastStats.reduce((s, c) => s + c.drops, 0n);
+    return {
+      output: o.output,
+      events,
+      rows: Number(num),
+      kernelEvents,
+      drops,
+      bytes: writer.bytesWritten,
+      durationMs: Date.now() - started,
+      snapshots,
+      stopReason,
+      commandExitCode,
+      decodeRecordsPerCpuSecond: cpuNs > 0n ? Number((BigInt(records) * 1_000_000_000n) / cpuNs) : 0,
+    };
+  } finally {
+    if (timer) clearInterval(timer);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (helper.exitCode === null && helper.signalCode === null) helper.kill('SIGKILL');
+    writer.close();
+  }
+}
+
+function osSignal(name: NodeJS.Signals): number {
+  return constants.signals[name] ?? 0;
+}

@@ -1,0 +1,356 @@
+import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { cpus, hostname, release, totalmem, version as osVersion } from 'node:os';
+import { RECORD_TYPES } from '../trace/columns.js';
+import type { TraceEvent } from '../trace/event.js';
+import { PPM_EXE } from '../trace/flags.js';
+import { ipv4, ipv6, openFlags } from './convert.js';
+
+/**
+ * The state a reader needs before the first event, read from /proc and /etc: the machine, every
+ * thread (with its process's image, cwd, tty, capabilities, cgroup), open fds, containers, users
+ * and groups. Written at the start of a capture and periodically, from snapshot_machine to
+ * snapshot_end. Races with exiting processes are expected: what vanished is skipped.
+ */
+
+type Row = Omit<TraceEvent, 'num'>;
+
+const CLK_TCK = 100; // USER_HZ on every Linux architecture tsfalco supports
+
+function read(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function link(path: string): string | undefined {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Boot time in ns since the epoch, from /proc/stat's btime (seconds) refined by /proc/uptime. */
+export function bootTimeNs(): bigint | null {
+  const uptime = read('/proc/uptime');
+  if (uptime) {
+    const seconds = Number(uptime.split(' ')[0]);
+    if (Number.isFinite(seconds)) return BigInt(Date.now()) * 1_000_000n - BigInt(Math.round(seconds * 1e9));
+  }
+  const m = /^btime (\d+)$/m.exec(read('/proc/stat') ?? '');
+  return m ? BigInt(m[1]) * 1_000_000_000n : null;
+}
+
+function statusField(status: string, key: string): string[] {
+  const m = new RegExp(`^${key}:\\s*(.*)$`, 'm').exec(status);
+  return m ? m[1].trim().split(/\s+/) : [];
+}
+
+interface NetEntry {
+  family: number;
+  l4proto: number;
+  local: [string, number];
+  remote: [string, number];
+  listening: boolean;
+  path?: string;
+}
+
+function hexIp(hex: string): string {
+  const bytes = new Uint8Array(hex.length / 2);
+  // /proc/net/tcp prints each 32-bit word in host (little-endian) order.
+  for (let w = 0; w < hex.length / 8; w++) {
+    for (let b = 0; b < 4; b++) bytes[w * 4 + b] = parseInt(hex.slice(w * 8 + (3 - b) * 2, w * 8 + (3 - b) * 2 + 2), 16);
+  }
+  return bytes.length === 4 ? ipv4(bytes, 0) : ipv6(bytes, 0);
+}
+
+/** Sockets of the initial network namespace by inode: TCP/UDP over IPv4/IPv6, and unix paths. */
+function netTables(): Map<string, NetEntry> {
+  const out = new Map<string, NetEntry>();
+  const listening = new Set<string>();
+  for (const [file, family, l4proto] of [['tcp', 2, 6], ['tcp6', 10, 6], ['udp', 2, 17], ['udp6', 10, 17]] as const) {
+    const text = read(`/proc/net/${file}`);
+    if (!text) continue;
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 10) continue;
+      const [lip, lport] = f[1].split(':');
+      const [rip, rport] = f[2].split(':');
+      const entry: NetEntry = {
+        family,
+        l4proto,
+        local: [hexIp(lip), parseInt(lport, 16)],
+        remote: [hexIp(rip), parseInt(rport, 16)],
+        listening: l4proto === 6 && f[3] === '0A',
+      };
+      if (entry.listening) listening.add(`${l4proto}:${entry.local[1]}`);
+      out.set(f[9], entry);
+    }
+  }
+  // An established socket whose local port is also listening is the server side.
+  for (const e of out.values()) if (!e.listening && listening.has(`${e.l4proto}:${e.local[1]}`)) e.listening = true;
+  const unix = read('/proc/net/unix');
+  if (unix) {
+    for (const line of unix.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 7) continue;
+      out.set(f[6], { family: 1, l4proto: 0, local: ['', 0], remote: ['', 0], listening: f[5] === '01', path: f.slice(7).join(' ') });
+    }
+  }
+  return out;
+}
+
+const ANON_TYPES: Record<string, string> = {
+  '[eventpoll]': 'eventpoll',
+  '[eventfd]': 'event',
+  '[signalfd]': 'signalfd',
+  '[timerfd]': 'timerfd',
+  inotify: 'inotify',
+  '[userfaultfd]': 'userfaultfd',
+  '[io_uring]': 'io_uring',
+  '[pidfd]': 'pidfd',
+};
+
+function fdRows(pid: number, net: Map<string, NetEntry>): Row[] {
+  const rows: Row[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return rows;
+  }
+  for (const name of names) {
+    const num = Number(name);
+    const target = link(`/proc/${pid}/fd/${name}`);
+    if (target === undefined) continue;
+    const row: Row = { ts: 0n, type: RECORD_TYPES.snapshotFd, pid, tid: pid, fd: BigInt(num) };
+    const fdinfo = read(`/proc/${pid}/fdinfo/${name}`);
+    const flags = fdinfo ? /^flags:\s*([0-7]+)$/m.exec(fdinfo) : null;
+    if (flags) row.flags = openFlags(parseInt(flags[1], 8));
+    const sock = /^socket:\[(\d+)\]$/.exec(target);
+    if (sock) {
+      const e = net.get(sock[1]);
+      if (!e) {
+        row.fd_type = 'unix';
+        rows.push(row);
+        continue;
+      }
+      row.sock_family = e.family;
+      if (e.family === 1) {
+        row.fd_type = 'unix';
+        if (e.path) row.path = e.path;
+      } else {
+        row.fd_type = e.family === 2 ? 'ipv4' : 'ipv6';
+        row.l4proto = e.l4proto;
+        const [client, server] = e.listening ? [e.remote, e.local] : [e.local, e.remote];
+        row.sip = client[0];
+        row.sport = client[1];
+        row.dip = server[0];
+        row.dport = server[1];
+      }
+    } else if (/^pipe:\[\d+\]$/.test(target)) {
+      row.fd_type = 'pipe';
+    } else if (target.startsWith('anon_inode:')) {
+      const kind = target.slice('anon_inode:'.length);
+      row.fd_type = ANON_TYPES[kind] ?? (kind.startsWith('bpf') ? 'bpf' : 'unknown');
+    } else if (target.startsWith('/memfd:')) {
+      row.fd_type = 'memfd';
+      row.path = target.replace(/ \(deleted\)$/, '');
+    } else {
+      row.path = target;
+      try {
+        const st = statSync(`/proc/${pid}/fd/${name}`);
+        row.fd_type = st.isDirectory() ? 'directory' : 'file';
+        row.dev = st.dev >>> 0; // st_dev is already new_encode_dev()'s encoding
+        row.ino = BigInt(st.ino);
+      } catch {
+        row.fd_type = 'file';
+      }
+    }
+    rows.push(row);
+  }
+  return rows;
+}
+
+const CONTAINER_ID = /(?:docker-|crio-|cri-containerd-|libpod-|\/docker\/|\/kubepods\/[^/]*\/?pod[^/]*\/)([0-9a-f]{64})(?:\.scope)?/;
+
+interface ProcInfo {
+  exe: string;
+  args: string[];
+  exepath: string;
+  cwd: string;
+  tty: number;
+  pgid: number;
+  sid: number;
+  startTs: bigint;
+  loginuid: number;
+  cgroup: string;
+  exeIno?: bigint;
+  exeCtime?: bigint;
+  exeMtime?: bigint;
+  exeFlags: number;
+  ppid: number;
+}
+
+function procInfo(pid: number, boot: bigint): ProcInfo | undefined {
+  const stat = read(`/proc/${pid}/stat`);
+  if (!stat) return undefined;
+  // comm may hold spaces and parentheses: the fields start after the last ')'.
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cmdline = read(`/proc/${pid}/cmdline`) ?? '';
+  const argv = cmdline.split('\0');
+  if (argv[argv.length - 1] === '') argv.pop();
+  const exeLink = link(`/proc/${pid}/exe`) ?? '';
+  const cgroupText = read(`/proc/${pid}/cgroup`) ?? '';
+  const v2 = /^0::(.*)$/m.exec(cgroupText);
+  const v1 = /^\d+:[^:]*\bcpuset\b[^:]*:(.*)$/m.exec(cgroupText);
+  const info: ProcInfo = {
+    exe: argv[0] ?? '',
+    args: argv.slice(1),
+    exepath: exeLink.replace(/ \(deleted\)$/, ''),
+    cwd: link(`/proc/${pid}/cwd`) ?? '',
+    ppid: Number(f[1]),
+    pgid: Number(f[2]),
+    sid: Number(f[3]),
+    tty: Number(f[4]) >>> 0,
+    startTs: boot + (BigInt(f[19] ?? '0') * 1_000_000_000n) / BigInt(CLK_TCK),
+    loginuid: Number(read(`/proc/${pid}/loginuid`) ?? '-1') | 0,
+    cgroup: (v2?.[1] ?? v1?.[1] ?? '').trim(),
+    exeFlags: 0,
+  };
+  if (exeLink.startsWith('/memfd:')) info.exeFlags |= PPM_EXE.FROM_MEMFD;
+  if (exeLink) {
+    try {
+      const st = statSync(`/proc/${pid}/exe`, { bigint: true });
+      info.exeIno = st.ino;
+      info.exeCtime = st.ctimeNs;
+      info.exeMtime = st.mtimeNs;
+      const status = read(`/proc/${pid}/status`) ?? '';
+      const euid = Number(statusField(status, 'Uid')[3] ?? -1); // fsuid, as the kernel checks
+      const egid = Number(statusField(status, 'Gid')[3] ?? -1);
+      const capEff = BigInt('0x' + (statusField(status, 'CapEff')[0] ?? '0'));
+      const mode = Number(st.mode);
+      if (Number(st.uid) === euid || mode & 0o002 || (Number(st.gid) === egid && mode & 0o020) || capEff & 2n) info.exeFlags |= PPM_EXE.WRITABLE;
+    } catch {
+      // the process exited
+    }
+  }
+  return info;
+}
+
+function threadRow(pid: number, tid: number, p: ProcInfo): Row | undefined {
+  const status = read(`/proc/${pid}/task/${tid}/status`);
+  if (!status) return undefined;
+  const uid = statusField(status, 'Uid');
+  const gid = statusField(status, 'Gid');
+  const nsPid = statusField(status, 'NSpid');
+  const nsTgid = statusField(status, 'NStgid');
+  const cap = (k: string) => BigInt('0x' + (statusField(status, k)[0] ?? '0'));
+  return {
+    ts: 0n,
+    type: RECORD_TYPES.snapshotProc,
+    cpu: -1,
+    tid,
+    pid,
+    ppid: p.ppid,
+    vtid: Number(nsPid[nsPid.length - 1] ?? tid),
+    vpid: Number(nsTgid[nsTgid.length - 1] ?? pid),
+    uid: Number(uid[0]),
+    euid: Number(uid[1]),
+    gid: Number(gid[0]),
+    egid: Number(gid[1]),
+    loginuid: p.loginuid,
+    comm: (read(`/proc/${pid}/task/${tid}/comm`) ?? '').replace(/\n$/, ''),
+    exe: p.exe,
+    exepath: p.exepath,
+    args: p.args,
+    cwd: p.cwd,
+    tty: p.tty,
+    pgid: p.pgid,
+    sid: p.sid,
+    exe_flags: p.exeFlags,
+    exe_ino: p.exeIno ?? null,
+    exe_ctime: p.exeCtime ?? null,
+    exe_mtime: p.exeMtime ?? null,
+    cap_inheritable: cap('CapInh'),
+    cap_permitted: cap('CapPrm'),
+    cap_effective: cap('CapEff'),
+    cgroup: p.cgroup,
+    start_ts: p.startTs,
+  };
+}
+
+function passwdRows(): Row[] {
+  const rows: Row[] = [];
+  for (const line of (read('/etc/passwd') ?? '').split('\n')) {
+    const f = line.split(':');
+    if (f.length < 7 || line.startsWith('#')) continue;
+    rows.push({ ts: 0n, type: RECORD_TYPES.snapshotUser, uid: Number(f[2]) >>> 0, gid: Number(f[3]) >>> 0, name: f[0], path: f[5], path2: f[6] });
+  }
+  return rows;
+}
+
+function groupRows(): Row[] {
+  const rows: Row[] = [];
+  for (const line of (read('/etc/group') ?? '').split('\n')) {
+    const f = line.split(':');
+    if (f.length < 3 || line.startsWith('#')) continue;
+    rows.push({ ts: 0n, type: RECORD_TYPES.snapshotGroup, gid: Number(f[2]) >>> 0, name: f[0] });
+  }
+  return rows;
+}
+
+export interface SnapshotOptions {
+  /** Processes left out (tsfalco itself and its helper). */
+  skipPids: ReadonlySet<number>;
+  bootNs: bigint | null;
+}
+
+/** One snapshot, snapshot_machine first and snapshot_end last; `ts` is set on every row. */
+export function takeSnapshot(ts: bigint, o: SnapshotOptions): TraceEvent[] {
+  const rows: Row[] = [];
+  const boot = o.bootNs ?? 0n;
+  rows.push({
+    ts,
+    type: RECORD_TYPES.snapshotMachine,
+    cpu: -1,
+    name: hostname(),
+    extra: { kernel: `${release()} ${osVersion()}`, cpus: String(cpus().length), memory_bytes: String(totalmem()), boot_time_ns: o.bootNs === null ? '' : String(o.bootNs) },
+  });
+  const net = netTables();
+  const procRows: Row[] = [];
+  const fds: Row[] = [];
+  const containers = new Map<string, string>();
+  let pids: number[] = [];
+  try {
+    pids = readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
+  } catch {
+    // no /proc: an empty process table
+  }
+  for (const pid of pids) {
+    if (o.skipPids.has(pid)) continue;
+    const info = procInfo(pid, boot);
+    if (!info) continue;
+    let tids: number[];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`).map(Number).sort((a, b) => a - b);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) {
+      const row = threadRow(pid, tid, info);
+      if (row) procRows.push(row);
+    }
+    fds.push(...fdRows(pid, net));
+    const id = CONTAINER_ID.exec(info.cgroup);
+    if (id) containers.set(id[1].slice(0, 12), /docker/.test(info.cgroup) ? 'docker' : /crio/.test(info.cgroup) ? 'cri-o' : /libpod/.test(info.cgroup) ? 'podman' : 'containerd');
+  }
+  rows.push(...procRows, ...fds);
+  for (const [id, runtime] of containers) rows.push({ ts, type: RECORD_TYPES.snapshotContainer, container_id: id, extra: { runtime } });
+  rows.push(...passwdRows(), ...groupRows());
+  rows.push({ ts, type: RECORD_TYPES.snapshotEnd, cpu: -1 });
+  for (const r of rows) r.ts = ts;
+  return rows.map((r) => ({ ...r, num: 0n }) as TraceEvent);
+}
