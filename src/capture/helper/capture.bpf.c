@@ -230,7 +230,9 @@ static __noinline __u32 add_dpath(char *buf, __u32 off, __u16 tag, struct dentry
 	for (int i = 0; i < PATH_DEPTH; i++) {
 		struct dentry *parent = BPF_CORE_READ(d, d_parent);
 		struct dentry *mnt_root = BPF_CORE_READ(vm, mnt_root);
-		if (d == mnt_root || d == parent) {
+		/* A pseudo dentry (memfd, pipe, anonymous inode) is its own parent: its name is all. */
+		int pseudo = d == parent && d != mnt_root;
+		if (d == mnt_root || (d == parent && !pseudo)) {
 			struct mount *mparent = BPF_CORE_READ(mnt, mnt_parent);
 			if (mparent == mnt || !mparent)
 				break;
@@ -247,6 +249,8 @@ static __noinline __u32 add_dpath(char *buf, __u32 off, __u16 tag, struct dentry
 		if (n <= 0)
 			break;
 		end += n;
+		if (pseudo)
+			break;
 		d = parent;
 	}
 	return put_hdr(buf, start, tag, end - start - sizeof(struct item_hdr));
