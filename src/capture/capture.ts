@@ -151,6 +151,8 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
     duration_ms: o.durationMs ?? null,
     max_size_bytes: o.maxSizeBytes ?? null,
   };
+  // Replacing a file means a new one: created 0600 like any trace, not the old file's mode.
+  if (o.force) rmSync(o.output, { force: true });
   const writer: TraceWriter = createTraceWriter(o.output, { source: 'capture', bootTimeNs: boot, capture: settings }, { overwrite: !!o.force });
 
   let gate: ChildProcess | undefined;
