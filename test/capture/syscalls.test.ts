@@ -1,0 +1,71 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cloneFlags, encodeDev, ipv6, openFlags, protFlags } from '../../src/capture/convert.js';
+import { DEFAULT_SYSCALLS, selectSyscalls } from '../../src/capture/syscalls.js';
+import { PPM_CL, PPM_O } from '../../src/trace/flags.js';
+import { tsfalco } from '../helpers/cli.js';
+
+const RULES_DIR = join(import.meta.dirname, '../../../shared/falco-rules');
+
+function eventsOf(json: unknown, acc = new Set<string>()): Set<string> {
+  if (Array.isArray(json)) json.forEach((x) => eventsOf(x, acc));
+  else if (json && typeof json === 'object') {
+    for (const [k, v] of Object.entries(json)) {
+      if (k === 'events' && Array.isArray(v)) v.forEach((x) => acc.add(String(x)));
+      else eventsOf(v, acc);
+    }
+  }
+  return acc;
+}
+
+describe('capture syscall sets', () => {
+  it.skipIf(process.arch !== 'x64')('the default set holds every syscall the upstream Falco rules look at', () => {
+    const files = readdirSync(RULES_DIR).filter((f) => f.endsWith('.yaml'));
+    const r = tsfalco(['rules', 'list', ...files.flatMap((f) => ['-r', join(RULES_DIR, f)]), '--json']);
+    expect(r.status).toBe(0);
+    const used = eventsOf(JSON.parse(r.stdout));
+    expect(used.size).toBeGreaterThan(30);
+    const defaults = new Set(selectSyscalls('default').names.values());
+    expect([...used].filter((t) => !defaults.has(t))).toEqual([]);
+  });
+
+  it.skipIf(process.arch !== 'x64')('resolves default, all, lists and additions; unknown names are one clear error', () => {
+    expect(selectSyscalls(undefined).names.size).toBe(DEFAULT_SYSCALLS.length);
+    const all = selectSyscalls('all');
+    expect(all.names.size).toBeGreaterThan(350);
+    expect(all.names.get(0)).toBe('read');
+    expect(all.names.get(17)).toBe('pread'); // pread64, under Falco's name
+    const list = selectSyscalls('openat, execve');
+    expect([...list.names.values()].sort()).toEqual(['execve', 'openat']);
+    expect(list.helperArg.split(',').sort()).toEqual(['257:24', '59:8']);
+    const plus = selectSyscalls('+read');
+    expect(plus.names.size).toBe(DEFAULT_SYSCALLS.length + 1);
+    // mmap and mprotect: only with PROT_EXEC in the default set (category flag 0x80).
+    expect(selectSyscalls('default').helperArg.split(',')).toContain(`9:${1 | 0x80}`);
+    expect(() => selectSyscalls('openat,frobnicate')).toThrow(/--events: unknown syscall "frobnicate"/);
+  });
+});
+
+describe('kernel flags to Falco encodings', () => {
+  it('open flags', () => {
+    expect(openFlags(0)).toBe(PPM_O.RDONLY);
+    expect(openFlags(0o1 | 0o100 | 0o1000)).toBe(PPM_O.WRONLY | PPM_O.CREAT | PPM_O.TRUNC);
+    expect(openFlags(0o2 | 0o2000000 | 0o200000)).toBe(PPM_O.RDWR | PPM_O.CLOEXEC | PPM_O.DIRECTORY);
+    expect(openFlags(0o20200000 | 0o2)).toBe(PPM_O.RDWR | PPM_O.TMPFILE);
+    expect(openFlags(0o4010000)).toBe(PPM_O.RDONLY | PPM_O.SYNC | PPM_O.DSYNC);
+    expect(openFlags(0o1 | 0o100, 0x100000)).toBe(PPM_O.WRONLY | PPM_O.CREAT | PPM_O.F_CREATED);
+  });
+  it('clone flags, prot, devices, IPv6 text', () => {
+    // glibc's fork(): CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD
+    expect(cloneFlags(0x1200011)).toBe(PPM_CL.CLONE_CHILD_SETTID | PPM_CL.CLONE_CHILD_CLEARTID);
+    expect(cloneFlags(0x3d0f00n)).toBe(PPM_CL.CLONE_VM | PPM_CL.CLONE_FS | PPM_CL.CLONE_FILES | PPM_CL.CLONE_SIGHAND | PPM_CL.CLONE_THREAD | PPM_CL.CLONE_SYSVSEM | PPM_CL.CLONE_SETTLS | PPM_CL.CLONE_PARENT_SETTID | PPM_CL.CLONE_CHILD_CLEARTID);
+    expect(protFlags(0x7)).toBe(7);
+    expect(encodeDev((8 << 20) | 1)).toBe(0x801);
+    expect(encodeDev((136 << 20) | 300)).toBe((300 & 0xff) | (136 << 8) | ((300 & ~0xff) << 12));
+    const v6 = (hex: string) => ipv6(Uint8Array.from(Buffer.from(hex, 'hex')), 0);
+    expect(v6('00000000000000000000000000000001')).toBe('::1');
+    expect(v6('20010db8000000000001000000000001')).toBe('2001:db8::1:0:0:1');
+    expect(v6('00000000000000000000ffff7f000001')).toBe('::ffff:127.0.0.1');
+  });
+});
