@@ -12,10 +12,22 @@ function table(head: string[]): Table.Table {
   return new Table({ head, chars: COMPACT, style: { head: process.stdout.isTTY ? ['bold'] : [], border: [] } });
 }
 
+/** The capture settings in a few words: long lists become counts, empty settings are left out. */
+function captureSummary(capture: Record<string, unknown>): string {
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(capture)) {
+    if (value === null || value === false || value === undefined || (Array.isArray(value) && value.length === 0)) continue;
+    if (Array.isArray(value) && key === 'syscalls') parts.push(`${value.length} syscalls`);
+    else if (Array.isArray(value)) parts.push(`${key}=${value.join(' ')}`);
+    else parts.push(`${key}=${typeof value === 'object' ? JSON.stringify(value) : String(value)}`);
+  }
+  return parts.join(', ');
+}
+
 export function renderTraceSummary(s: TraceSummary): string {
   const m = s.metadata;
-  const overview = new Table({ chars: COMPACT, style: { head: [], border: [] } });
-  const captureFilter = Object.keys(m.capture).length ? JSON.stringify(m.capture) : '';
+  const overview = new Table({ chars: COMPACT, style: { head: [], border: [] }, colWidths: [38, 82], wordWrap: true, wrapOnWordBoundary: false });
+  const captureFilter = captureSummary(m.capture);
   const durationNs = s.firstTs !== null && s.lastTs !== null ? s.lastTs - s.firstTs : null;
   const rows: [string, string][] = [
     ['file', sanitize(s.path)],
