@@ -30,6 +30,7 @@ export default class Replay extends TsfalcoCommand {
     json: Flags.boolean({ description: 'print alerts as JSON lines (same as -o json_output=true)' }),
     filter: Flags.string({ description: 'print the events matching this Falco filter expression, sysdig-style, instead of running rules (e.g. "evt.type=connect and proc.name=nc")' }),
     'no-summary': Flags.boolean({ description: 'do not print the summary on stderr' }),
+    workers: Flags.integer({ description: 'replay several traces at once on this many cores (output identical to one worker)', default: 1, min: 1 }),
   };
 
   async run(): Promise<void> {
@@ -38,7 +39,7 @@ export default class Replay extends TsfalcoCommand {
     const traces = [...(argv as string[]), ...(flags['trace-file'] ?? [])];
     if (config.engine.replayCaptureFile) traces.push(config.engine.replayCaptureFile);
     if (traces.length === 0) throw new UserError('no trace given: tsfalco replay TRACE [-r RULES]...');
-    const result = runReplay({
+    const result = await runReplay({
       traces,
       rulesFiles: flags.rules ?? [],
       config,
@@ -49,7 +50,7 @@ export default class Replay extends TsfalcoCommand {
       json: flags.json,
       summary: !flags['no-summary'],
       filter: flags.filter,
-    });
+    }, flags.workers);
     if (!result.complete) this.exit(1);
   }
 }

@@ -1,5 +1,6 @@
 import { appendFileSync, existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import Table from 'cli-table3';
 import type { FalcoConfig } from '../config/index.js';
@@ -93,45 +94,107 @@ function summaryTable(stats: ReplayStats[], byPriority: Map<string, number>): st
   return out;
 }
 
-export function runReplay(req: ReplayRequest): { alerts: number; complete: boolean } {
+/** What one trace's replay produced: its output lines (when buffered), statistics and alerts by priority. */
+export interface TraceResult {
+  stats: ReplayStats;
+  byPriority: [string, number][];
+}
+
+/** Rules for a request: the --filter pseudo-rule, or the loaded and selected rules. */
+export function rulesFor(req: ReplayRequest): CompiledRule[] {
+  return req.filter !== undefined ? filterRule(req) : loadRules(req);
+}
+
+/** Replays one trace, handing every output line (alert or --filter event) to `emit`. */
+export function replayOneTrace(req: ReplayRequest, rules: CompiledRule[], trace: string, emit: (line: string) => void, showProgress: boolean): TraceResult {
   const filtering = req.filter !== undefined;
-  const rules = filtering ? filterRule(req) : loadRules(req);
   const json = req.json || req.config.jsonOutput;
+  const byPriority = new Map<string, number>();
+  let format: ReturnType<typeof alertFormatFrom> | undefined;
+  const progress = showProgress ? byteProgress(trace, existsSync(trace) ? statSync(trace).size : 0) : { update() {}, stop() {} };
+  const stats = replayTrace(trace, {
+    rules,
+    ruleMatching: filtering ? 'first' : req.config.ruleMatching,
+    hostname: process.env.FALCO_HOSTNAME,
+    onProgress: progress.update,
+    onAlert(alert) {
+      if (filtering) {
+        emit(sanitize(alert.rule.formatter!.format(alert.cursor)));
+        return;
+      }
+      format ??= alertFormatFrom({ ...req.config, jsonOutput: json }, alert.cursor.state.hostname);
+      emit(json ? alertJson(alert, format) : sanitize(alertText(alert, format)));
+      const p = formatPriority(alert.rule.priority);
+      byPriority.set(p, (byPriority.get(p) ?? 0) + 1);
+    },
+  });
+  progress.stop();
+  return { stats, byPriority: [...byPriority] };
+}
+
+const workerScript = join(here, 'replay-worker.js');
+
+/**
+ * Several traces on several cores: each worker thread loads the rules once and replays the
+ * traces given to it; lines are buffered per trace and printed in the traces' order, so the
+ * output is the same as with one worker.
+ */
+async function replayInWorkers(req: ReplayRequest, workers: number, emit: (line: string) => void): Promise<TraceResult[]> {
+  const results: (TraceResult & { lines: string[] })[] = new Array(req.traces.length);
+  let next = 0;
+  const flushInOrder = () => {
+    while (next < results.length && results[next]) {
+      for (const line of results[next].lines) emit(line);
+      results[next].lines = [];
+      next++;
+    }
+  };
+  const count = Math.min(workers, req.traces.length);
+  await Promise.all(
+    Array.from({ length: count }, (_, w) => {
+      const indices = req.traces.map((_t, i) => i).filter((i) => i % count === w);
+      return new Promise<void>((resolve, reject) => {
+        const worker = new Worker(workerScript, { workerData: { req, indices } });
+        worker.on('message', (msg: { index: number; result: TraceResult; lines: string[] } | { error: string; userError: boolean }) => {
+          if ('error' in msg) {
+            reject(msg.userError ? new UserError(msg.error) : new Error(msg.error));
+            return;
+          }
+          results[msg.index] = { ...msg.result, lines: msg.lines };
+          flushInOrder();
+        });
+        worker.on('error', reject);
+        worker.on('exit', () => resolve());
+      });
+    }),
+  );
+  return results;
+}
+
+export async function runReplay(req: ReplayRequest, workers = 1): Promise<{ alerts: number; complete: boolean }> {
   const fileOut = req.config.fileOutput.enabled ? req.config.fileOutput.filename : undefined;
   const toStdout = req.config.stdoutOutput.enabled;
-  const byPriority = new Map<string, number>();
-  const all: ReplayStats[] = [];
+  const emit = (line: string) => {
+    if (toStdout) process.stdout.write(line + '\n');
+    if (fileOut && req.filter === undefined) appendFileSync(fileOut, line + '\n');
+  };
+  let results: TraceResult[];
+  if (workers > 1 && req.traces.length > 1) {
+    results = await replayInWorkers(req, workers, emit);
+  } else {
+    const rules = rulesFor(req);
+    results = req.traces.map((trace) => replayOneTrace(req, rules, trace, emit, true));
+  }
   let complete = true;
-  for (const trace of req.traces) {
-    const hostname = process.env.FALCO_HOSTNAME;
-    let format: ReturnType<typeof alertFormatFrom> | undefined;
-    const progress = byteProgress(trace, existsSync(trace) ? statSync(trace).size : 0);
-    const stats = replayTrace(trace, {
-      rules,
-      ruleMatching: filtering ? 'first' : req.config.ruleMatching,
-      hostname,
-      onProgress: progress.update,
-      onAlert(alert) {
-        format ??= alertFormatFrom({ ...req.config, jsonOutput: json }, alert.cursor.state.hostname);
-        if (filtering) {
-          process.stdout.write(sanitize(alert.rule.formatter!.format(alert.cursor)) + '\n');
-          return;
-        }
-        const line = json ? alertJson(alert, format) : alertText(alert, format);
-        const safe = json ? line : sanitize(line);
-        if (toStdout) process.stdout.write(safe + '\n');
-        if (fileOut) appendFileSync(fileOut, safe + '\n');
-        const p = formatPriority(alert.rule.priority);
-        byPriority.set(p, (byPriority.get(p) ?? 0) + 1);
-      },
-    });
-    progress.stop();
-    all.push(stats);
+  const byPriority = new Map<string, number>();
+  for (const { stats, byPriority: prios } of results) {
+    for (const [p, n] of prios) byPriority.set(p, (byPriority.get(p) ?? 0) + n);
     if (!stats.ending.complete) {
       complete = false;
-      process.stderr.write(`tsfalco: ${sanitize(trace)}: incomplete trace: replayed up to byte ${stats.ending.stoppedAt} (${stats.ending.detail})\n`);
+      process.stderr.write(`tsfalco: ${sanitize(stats.path)}: incomplete trace: replayed up to byte ${stats.ending.stoppedAt} (${stats.ending.detail})\n`);
     }
   }
-  if (req.summary && !filtering) process.stderr.write(summaryTable(all, byPriority));
+  const all = results.map((r) => r.stats);
+  if (req.summary && req.filter === undefined) process.stderr.write(summaryTable(all, byPriority));
   return { alerts: all.reduce((n, s) => n + s.alerts, 0), complete };
 }

@@ -78,6 +78,22 @@ describe('tsfalco replay', () => {
     expect(r.stdout).toContain('x\\x1b[2Jevil');
   });
 
+  it('--workers replays several traces on several threads with the same output as one worker', () => {
+    const other = writeEvents(tmp.dir, [
+      { type: 'openat', dir: '<', tid: 9, pid: 9, comm: 'tail', path: '/etc/shadow', dirfd: -100n, flags: PPM_O.RDONLY, res: 3n, euid: 0 },
+    ]);
+    const args = ['replay', DEMO, other, DEMO, ...UPSTREAM, '--json', '-o', 'rule_matching=all'];
+    const one = tsfalco(args);
+    const two = tsfalco([...args, '--workers', '2']);
+    expect(one.status).toBe(0);
+    expect(two.status).toBe(0);
+    expect(two.stdout).toBe(one.stdout);
+    const rules = one.stdout.trim().split('\n').map((l) => JSON.parse(l).output_fields['proc.name']);
+    expect(rules.filter((n: string) => n === 'tail')).toHaveLength(1);
+    expect(one.stdout.trim().split('\n')).toHaveLength(11);
+    expect(two.stderr).toMatch(/alerts: 11/);
+  });
+
   it('--filter prints matching events sysdig-style instead of alerts', () => {
     const r = tsfalco(['replay', DEMO, '--filter', 'evt.type=connect and proc.name=nc']);
     expect(r.status).toBe(0);
