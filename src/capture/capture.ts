@@ -197,7 +197,9 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
   let streamError: Error | null = null;
   let cpuNs = 0n;
   let records = 0;
-  const skipPids = new Set<number>([process.pid]);
+  // tsfalco and its helper stay in the snapshots (they are the parents of a recorded command);
+  // only their syscalls are left out, in the kernel.
+  const skipPids = new Set<number>();
 
   const append = (e: TraceEvent) => {
     e.num = ++num;
@@ -225,7 +227,6 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
   const decoder = createDecoder(selection.names, {
     hello(h) {
       hello = h;
-      skipPids.add(h.helperPid);
       snapshot();
       readyResolve();
     },
