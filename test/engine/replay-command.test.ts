@@ -3,12 +3,14 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT, STACK_LINE, tempDir, tsfalco } from '../helpers/cli.js';
 import { writeEvents } from '../helpers/replay.js';
+import { writeIncident } from '../helpers/synthetic-incident.js';
 import { PPM_O } from '../../src/trace/flags.js';
 
 const tmp = tempDir();
 afterAll(tmp.cleanup);
 const UPSTREAM = ['falco_rules.yaml', 'falco-incubating_rules.yaml', 'falco-sandbox_rules.yaml'].flatMap((f) => ['-r', join(ROOT, '../shared/falco-rules', f)]);
-const DEMO = join(ROOT, 'fixtures/demo.arrow');
+// A synthetic incident with fixed times and pids, so alerts can be asserted exactly.
+const DEMO = writeIncident(tmp.dir);
 
 describe('tsfalco replay', () => {
   it('finds the demo incident with Falco\'s upstream rules, as Falco text alerts', () => {
