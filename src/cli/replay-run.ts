@@ -7,6 +7,7 @@ import type { FalcoConfig } from '../config/index.js';
 import { newSyscallProvider, syscallProvider } from '../engine/extract/fields.js';
 import { replayTrace, type ReplayStats } from '../engine/replay.js';
 import { alertFormatFrom, alertJson, alertText } from '../outputs/alerts.js';
+import { programOutput } from '../outputs/program.js';
 import { type CompiledRule, formatPriority, loadRulesContent } from '../rules/load/index.js';
 import { UserError } from '../util/errors.js';
 import { formatCount } from '../util/format.js';
@@ -174,9 +175,11 @@ async function replayInWorkers(req: ReplayRequest, workers: number, emit: (line:
 export async function runReplay(req: ReplayRequest, workers = 1): Promise<{ alerts: number; complete: boolean }> {
   const fileOut = req.config.fileOutput.enabled ? req.config.fileOutput.filename : undefined;
   const toStdout = req.config.stdoutOutput.enabled;
+  const program = req.config.programOutput.enabled && req.filter === undefined ? programOutput(req.config.programOutput.program, req.config.programOutput.keepAlive) : undefined;
   const emit = (line: string) => {
     if (toStdout) process.stdout.write(line + '\n');
     if (fileOut && req.filter === undefined) appendFileSync(fileOut, line + '\n');
+    program?.write(line);
   };
   let results: TraceResult[];
   if (workers > 1 && req.traces.length > 1) {
@@ -185,6 +188,7 @@ export async function runReplay(req: ReplayRequest, workers = 1): Promise<{ aler
     const rules = rulesFor(req);
     results = req.traces.map((trace) => replayOneTrace(req, rules, trace, emit, true));
   }
+  await program?.close();
   let complete = true;
   const byPriority = new Map<string, number>();
   for (const { stats, byPriority: prios } of results) {

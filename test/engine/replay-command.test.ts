@@ -70,6 +70,18 @@ describe('tsfalco replay', () => {
     expect(readFileSync(out, 'utf8')).toMatch(/Sensitive file opened for reading/);
   });
 
+  it('pipes alerts to program_output, once per alert or to one kept-alive program', () => {
+    for (const keepAlive of ['false', 'true']) {
+      const out = join(tmp.dir, `program-${keepAlive}.txt`);
+      const r = tsfalco(['replay', DEMO, ...UPSTREAM, '--no-summary', '-o', 'stdout_output.enabled=false', '-o', 'program_output.enabled=true', '-o', `program_output.keep_alive=${keepAlive}`, '-o', `program_output.program=cat >> ${out}`]);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toBe('');
+      const lines = readFileSync(out, 'utf8').trim().split('\n');
+      expect(lines).toHaveLength(4);
+      expect(lines[0]).toMatch(/Warning Sensitive file opened for reading/);
+    }
+  });
+
   it('escapes terminal control characters that come from the trace', () => {
     const trace = writeEvents(tmp.dir, [
       { type: 'openat', dir: '<', tid: 5, pid: 5, comm: 'x\u001b[2Jevil', path: '/etc/shadow', dirfd: -100n, flags: PPM_O.RDONLY, res: 3n, euid: 0 },
