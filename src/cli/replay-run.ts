@@ -6,7 +6,9 @@ import Table from 'cli-table3';
 import type { FalcoConfig } from '../config/index.js';
 import { newSyscallProvider, syscallProvider } from '../engine/extract/fields.js';
 import { replayTrace, type ReplayStats } from '../engine/replay.js';
-import { alertFormatFrom, alertJson, alertText } from '../outputs/alerts.js';
+import { alertFormatFrom, alertJson, alertText, internalAlertJson, internalAlertText } from '../outputs/alerts.js';
+import { stderrLogger } from '../outputs/log.js';
+import { newDropMonitor } from '../engine/drops.js';
 import { programOutput } from '../outputs/program.js';
 import { type CompiledRule, formatPriority, loadRulesContent } from '../rules/load/index.js';
 import { UserError } from '../util/errors.js';
@@ -51,6 +53,8 @@ function filterRule(req: ReplayRequest): CompiledRule[] {
   return loader.compiled?.rules ?? [];
 }
 
+const DROP_RULE = 'Falco internal: syscall event drop';
+
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** The bundled default ruleset (rules/tsfalco_rules.yaml at the package root). */
@@ -62,9 +66,17 @@ export function defaultRulesFile(): string | undefined {
   return undefined;
 }
 
+function loggerFor(config: FalcoConfig) {
+  return stderrLogger({ enabled: config.logStderr, level: config.logLevel, iso8601: config.timeFormatIso8601 });
+}
+
 function loadRules(req: ReplayRequest): CompiledRule[] {
   const configured = req.rulesFiles.length > 0 || req.config.rulesFiles.some((p) => existsSync(p));
   const builtin = configured ? undefined : defaultRulesFile();
+  const logger = loggerFor(req.config);
+  for (const f of builtin ? [builtin] : req.rulesFiles.length ? req.rulesFiles : req.config.rulesFiles.filter((p) => existsSync(p))) {
+    logger.log('info', `Loading rules from: ${sanitize(f)}`);
+  }
   const { rules, warnings } = loadRulesForRun({
     config: req.config,
     rulesFiles: builtin ? [builtin] : req.rulesFiles,
@@ -112,12 +124,23 @@ export function replayOneTrace(req: ReplayRequest, rules: CompiledRule[], trace:
   const json = req.json || req.config.jsonOutput;
   const byPriority = new Map<string, number>();
   let format: ReturnType<typeof alertFormatFrom> | undefined;
+  const logger = loggerFor(req.config);
+  const dropConfig = req.config.syscallEventDrops;
+  const drops = filtering || dropConfig.actions.length === 0 ? undefined : newDropMonitor(dropConfig, {
+    log: (message) => logger.log('error', message),
+    alert(message, ts, fields) {
+      const f = alertFormatFrom({ ...req.config, jsonOutput: json }, process.env.FALCO_HOSTNAME ?? '');
+      emit(json ? internalAlertJson(DROP_RULE, message, ts, fields, f) : internalAlertText(message, ts, f));
+      byPriority.set('Debug', (byPriority.get('Debug') ?? 0) + 1);
+    },
+  });
   const progress = showProgress ? byteProgress(trace, existsSync(trace) ? statSync(trace).size : 0) : { update() {}, stop() {} };
   const stats = replayTrace(trace, {
     rules,
     ruleMatching: filtering ? 'first' : req.config.ruleMatching,
     hostname: process.env.FALCO_HOSTNAME,
     onProgress: progress.update,
+    drops,
     onAlert(alert) {
       if (filtering) {
         emit(sanitize(alert.rule.formatter!.format(alert.cursor)));
@@ -130,6 +153,7 @@ export function replayOneTrace(req: ReplayRequest, rules: CompiledRule[], trace:
     },
   });
   progress.stop();
+  if (drops) process.stderr.write(drops.report());
   return { stats, byPriority: [...byPriority] };
 }
 
@@ -193,7 +217,8 @@ export async function runReplay(req: ReplayRequest, workers = 1): Promise<{ aler
   const byPriority = new Map<string, number>();
   for (const { stats, byPriority: prios } of results) {
     for (const [p, n] of prios) byPriority.set(p, (byPriority.get(p) ?? 0) + n);
-    if (!stats.ending.complete) {
+    if (stats.stoppedByDrops) complete = false;
+    else if (!stats.ending.complete) {
       complete = false;
       process.stderr.write(`tsfalco: ${sanitize(stats.path)}: incomplete trace: replayed up to byte ${stats.ending.stoppedAt} (${stats.ending.detail})\n`);
     }

@@ -1,5 +1,6 @@
 import type { CompiledRule } from '../rules/load/index.js';
-import { isRecordType } from '../trace/columns.js';
+import { isRecordType, RECORD_TYPES } from '../trace/columns.js';
+import type { DropMonitor } from './drops.js';
 import { openTrace, type TraceEnding, type TraceFile } from '../trace/reader.js';
 import { viewBatch } from './batch-view.js';
 import { Cursor } from './cursor.js';
@@ -30,6 +31,8 @@ export interface ReplayOptions {
   onProgress?(bytesRead: number, fileSize: number): void;
   /** Overrides the host name from the trace (FALCO_HOSTNAME). */
   hostname?: string;
+  /** Falco's syscall event drop monitoring (capture_stats records, simulate_drops). */
+  drops?: DropMonitor;
 }
 
 export interface ReplayStats {
@@ -42,6 +45,8 @@ export interface ReplayStats {
   ending: TraceEnding;
   firstTs: bigint | null;
   lastTs: bigint | null;
+  /** True when a drop action (`exit`) stopped the replay early. */
+  stoppedByDrops: boolean;
 }
 
 function matchesType(rule: CompiledRule, type: string): boolean {
@@ -72,7 +77,9 @@ export function replayTrace(input: string | TraceSource, options: ReplayOptions)
     ending: { complete: false, batches: 0 },
     firstTs: null,
     lastTs: null,
+    stoppedByDrops: false,
   };
+  const drops = options.drops;
 
   const rulesFor = (code: number, type: string) => {
     let list = rulesByCode[code];
@@ -84,7 +91,7 @@ export function replayTrace(input: string | TraceSource, options: ReplayOptions)
   };
 
   try {
-    for (const batch of trace.batches()) {
+    batches: for (const batch of trace.batches()) {
       const view = viewBatch(batch);
       const codes = view.type.values as Int32Array;
       const ts = view.ts.values as BigInt64Array;
@@ -96,6 +103,7 @@ export function replayTrace(input: string | TraceSource, options: ReplayOptions)
         if (candidates === null) {
           stats.records++;
           applyBefore(state, cursor, type, true);
+          if (drops && type === RECORD_TYPES.captureStats) drops.onStats(cursor.num('cpu') ?? -1, cursor.big('n_events') ?? 0n, cursor.big('n_drops') ?? 0n);
           continue;
         }
         stats.events++;
@@ -105,6 +113,10 @@ export function replayTrace(input: string | TraceSource, options: ReplayOptions)
           stats.firstTs = t;
         }
         stats.lastTs = t;
+        if (drops && !drops.onEvent(t)) {
+          stats.stoppedByDrops = true;
+          break batches;
+        }
         applyBefore(state, cursor, type, false);
         cursor.invalidate();
         for (const rule of candidates) {

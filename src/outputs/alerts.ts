@@ -73,3 +73,19 @@ export function alertJson(alert: Alert, f: AlertFormat): string {
   // evt.time as an integer can exceed 2^53; write it exactly.
   return JSON.stringify(doc, (_k, v) => (typeof v === 'bigint' ? Number(v) : v)).replace(/"evt\.time(\.iso8601)?":(\d+(\.\d+)?(e\+\d+)?)/, (_m, iso) => `"evt.time${iso ?? ''}":${alert.ts}`);
 }
+
+/** Falco's own alerts (e.g. syscall event drops): priority Debug, no rule of the ruleset. */
+export function internalAlertText(message: string, ts: bigint, f: AlertFormat): string {
+  return `${f.iso8601 ? renderIso8601(ts) : renderTime(ts)}: Debug ${message}`;
+}
+
+export function internalAlertJson(rule: string, message: string, ts: bigint, fields: Record<string, number>, f: AlertFormat): string {
+  const doc: Record<string, unknown> = { hostname: f.hostname };
+  if (f.includeOutput) doc.output = internalAlertText(message, ts, f);
+  doc.priority = 'Debug';
+  doc.rule = rule;
+  doc.source = 'syscall';
+  doc.time = rfc3339(ts);
+  if (f.includeOutputFields) doc.output_fields = Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, String(v)]));
+  return JSON.stringify(doc);
+}

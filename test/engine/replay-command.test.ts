@@ -27,7 +27,7 @@ describe('tsfalco replay', () => {
   });
 
   it('writes Falco\'s JSON alert lines', () => {
-    const r = tsfalco(['replay', DEMO, ...UPSTREAM, '--json', '-o', 'time_format_iso_8601=true', '-t', 'filesystem', '--no-summary'], { env: { FALCO_HOSTNAME: 'ir-box' } });
+    const r = tsfalco(['replay', DEMO, ...UPSTREAM, '--json', '-o', 'time_format_iso_8601=true', '-t', 'filesystem', '--no-summary', '-o', 'log_stderr=false'], { env: { FALCO_HOSTNAME: 'ir-box' } });
     expect(r.status).toBe(0);
     const alerts = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     const shadow = alerts.find((a) => a.rule === 'Read sensitive file untrusted');
