@@ -531,6 +531,14 @@ function imageParts(image: string | undefined): { repository?: string; tag?: str
 const COSTLY_OPS = new Set(['contains', 'icontains', 'bcontains', 'startswith', 'bstartswith', 'endswith', 'glob', 'iglob', 'pmatch', 'regex']);
 const MEMO_LIMIT = 1 << 16;
 
+/** Fields whose value, when the row has it, is a dictionary column's string. */
+const DICTIONARY_FIELDS: Record<string, 'comm' | 'type' | 'dir'> = {
+  'proc.name': 'comm',
+  'evt.type': 'type',
+  'syscall.type': 'type',
+  'evt.dir': 'dir',
+};
+
 interface Slot {
   stamp: number;
   value: unknown;
@@ -568,6 +576,28 @@ export function newSyscallProvider() {
       return cachedExtractor(field, arg) as (cursor: unknown) => unknown;
     },
     predicate(field: FieldInfo, arg: string | undefined, pred: (value: unknown) => boolean, check: { op: string }): ((cursor: unknown) => boolean) | undefined {
+      const column = arg === undefined ? DICTIONARY_FIELDS[field.name] : undefined;
+      if (column) {
+        // A field read straight from a dictionary-encoded column: decided once per dictionary
+        // entry for the whole trace, then answered by the row's code.
+        const shared = checks.get(check);
+        if (shared) return shared;
+        const fallback = cachedExtractor(field, arg);
+        const byCode: boolean[] = [];
+        const decide = (cursor: unknown) => {
+          const c = cursor as Cursor;
+          const code = c.code(column);
+          if (code < 0) return pred(fallback(c));
+          let r = byCode[code];
+          if (r === undefined) {
+            r = pred(c.strings[column].get(c.view[column], code));
+            byCode[code] = r;
+          }
+          return r;
+        };
+        checks.set(check, decide);
+        return decide;
+      }
       const isIp = /^ip/.test(field.type);
       if (!COSTLY_OPS.has(check.op) && !isIp) return undefined;
       const shared = checks.get(check);
