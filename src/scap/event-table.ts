@@ -1,0 +1,712 @@
+/**
+ * The scap event table: for every event code a .scap file can hold, its name, direction,
+ * category, flags and parameter list. The facts (codes, names, types, print formats) are those
+ * of falcosecurity/libs (driver/event_table.c, driver/ppm_events_public.h, schema 4.x); the
+ * representation is ours: one compact row per code, parsed once at load.
+ *
+ * Codes are even for enter events and odd for exit events. A layout never changes in place:
+ * libs only appends parameters to an existing code, and a new layout gets a new code (execve has
+ * eight). So an older file holds, for a given code, a prefix of the parameters listed here; the
+ * reader takes the count from each event's header.
+ */
+
+/** Parameter types (PT_*). */
+export const PT = {
+  NONE: 0,
+  INT8: 1,
+  INT16: 2,
+  INT32: 3,
+  INT64: 4,
+  UINT8: 5,
+  UINT16: 6,
+  UINT32: 7,
+  UINT64: 8,
+  CHARBUF: 9, // NUL-terminated text
+  BYTEBUF: 10, // raw bytes
+  ERRNO: 11, // int64, negative errno on failure
+  SOCKADDR: 12, // 1-byte family + address
+  SOCKTUPLE: 13, // 1-byte family + source + destination
+  FD: 14, // int64
+  PID: 15, // int64
+  FDLIST: 16, // u16 count + count × (u64 fd + u16 flags)
+  FSPATH: 17, // NUL-terminated path
+  SYSCALLID: 18, // u16
+  SIGTYPE: 19, // u8
+  RELTIME: 20, // u64 ns
+  ABSTIME: 21, // u64 ns since the epoch
+  PORT: 22, // u16
+  L4PROTO: 23, // u8
+  SOCKFAMILY: 24, // u8
+  BOOL: 25, // u32
+  IPV4ADDR: 26, // 4 bytes
+  DYN: 27, // u8 index into the param's dynamic table, then a value of that type
+  FLAGS8: 28,
+  FLAGS16: 29,
+  FLAGS32: 30,
+  UID: 31, // u32, 0xffffffff = none
+  GID: 32, // u32, 0xffffffff = none
+  DOUBLE: 33,
+  SIGSET: 34, // u32
+  CHARBUFARRAY: 35, // NUL-separated strings
+  CHARBUF_PAIR_ARRAY: 36, // NUL-separated key, value, key, value…
+  IPV4NET: 37,
+  IPV6ADDR: 38, // 16 bytes
+  IPV6NET: 39,
+  IPADDR: 40, // 4 or 16 bytes, by length
+  IPNET: 41,
+  MODE: 42, // u32
+  FSRELPATH: 43, // path relative to the dirfd param named by the param's `dirfd`
+  ENUMFLAGS8: 44,
+  ENUMFLAGS16: 45,
+  ENUMFLAGS32: 46,
+  FD32: 47, // int32
+  PID32: 48, // int32
+} as const;
+export type PTName = keyof typeof PT;
+
+/** Print formats (PF_*): how libs renders a numeric parameter. */
+export const PF = { NA: 0, DEC: 1, HEX: 2, '10_PADDED_DEC': 3, ID: 4, DIR: 5, OCT: 6 } as const;
+export type PFName = keyof typeof PF;
+
+/** Event flags (EF_*). */
+export const EF = {
+  NONE: 0,
+  CREATES_FD: 1 << 0,
+  DESTROYS_FD: 1 << 1,
+  USES_FD: 1 << 2,
+  READS_FROM_FD: 1 << 3,
+  WRITES_TO_FD: 1 << 4,
+  MODIFIES_STATE: 1 << 5,
+  UNUSED: 1 << 6,
+  WAITS: 1 << 7,
+  SKIPPARSERESET: 1 << 8,
+  /** No longer emitted by current drivers; kept to read older files. */
+  OLD_VERSION: 1 << 9,
+  /** Params have 4-byte lengths (only events in the *_LARGE event blocks). */
+  LARGE_PAYLOAD: 1 << 11,
+  /** libs converts this (older) layout to the newest one when reading. */
+  CONVERTER_MANAGED: 1 << 12,
+} as const;
+
+/** Event categories (EC_*): a low part (what the syscall does) or-ed with a high part (source). */
+export const EC = {
+  UNKNOWN: 0,
+  OTHER: 1,
+  FILE: 2,
+  NET: 3,
+  IPC: 4,
+  MEMORY: 5,
+  PROCESS: 6,
+  SLEEP: 7,
+  SYSTEM: 8,
+  SIGNAL: 9,
+  USER: 10,
+  TIME: 11,
+  PROCESSING: 12,
+  IO_READ: 32,
+  IO_WRITE: 33,
+  IO_OTHER: 34,
+  WAIT: 1 << 6,
+  SCHEDULER: 1 << 7,
+  INTERNAL: 1 << 8,
+  SYSCALL: 1 << 9,
+  TRACEPOINT: 1 << 10,
+  PLUGIN: 1 << 11,
+  METAEVENT: 1 << 12,
+  ITER: 1 << 13,
+} as const;
+
+/** A PT_DYN parameter's value: its first byte picks one of these types. */
+export interface DynamicType {
+  readonly type: number;
+  readonly fmt: number;
+}
+
+/** The dynamic tables PT_DYN parameters refer to, by index. */
+export const DYNAMIC_PARAMS: Readonly<Record<string, readonly DynamicType[]>> = {
+  // unknown (raw bytes), errno, uint32, uint64, timeval (reltime)
+  sockopt: [
+    { type: PT.BYTEBUF, fmt: PF.HEX },
+    { type: PT.ERRNO, fmt: PF.DEC },
+    { type: PT.UINT32, fmt: PF.DEC },
+    { type: PT.UINT64, fmt: PF.DEC },
+    { type: PT.RELTIME, fmt: PF.DEC },
+  ],
+  ptrace: [
+    { type: PT.UINT64, fmt: PF.HEX },
+    { type: PT.SIGTYPE, fmt: PF.DEC },
+  ],
+  bpf: [
+    { type: PT.FD, fmt: PF.DEC },
+    { type: PT.ERRNO, fmt: PF.DEC },
+  ],
+  keyctl: [
+    { type: PT.INT64, fmt: PF.DEC },
+    { type: PT.CHARBUF, fmt: PF.NA },
+  ],
+};
+
+export interface ScapParamInfo {
+  readonly name: string;
+  /** A PT value. */
+  readonly type: number;
+  /** A PF value. */
+  readonly fmt: number;
+  /** Name of libs' value table for flag/enum params (`file_flags`, `clone_flags`…), if any. */
+  readonly values: string | null;
+  /** For PT_FSRELPATH: index of the dirfd param the path is relative to. */
+  readonly dirfd: number | null;
+  /** For PT_DYN: the types the value can take. */
+  readonly dynamic: readonly DynamicType[] | null;
+}
+
+export interface ScapEventInfo {
+  readonly code: number;
+  /** libs' enum name without the `PPME_` prefix, e.g. `SYSCALL_EXECVE_19_X`. */
+  readonly id: string;
+  /** Event type as Falco shows it (`evt.type`); `NA` for unused codes. */
+  readonly name: string;
+  readonly dir: '>' | '<';
+  /** EC bits. */
+  readonly category: number;
+  /** EF bits. */
+  readonly flags: number;
+  readonly params: readonly ScapParamInfo[];
+}
+
+/**
+ * [code, id, name, category, flags, params]: categories and flags are EC/EF names joined by `|`;
+ * params are space-separated `name:TYPE:FORMAT[:extra]` where extra is a value-table name,
+ * `@N` (FSRELPATH: dirfd is param N) or `dyn=TABLE` (PT_DYN).
+ */
+type Row = readonly [number, string, string, string, string, string];
+
+// prettier-ignore
+const ROWS: readonly Row[] = [
+  [0, 'GENERIC_E', 'syscall', 'OTHER|SYSCALL', 'OLD_VERSION|CONVERTER_MANAGED', 'ID:SYSCALLID:DEC nativeID:UINT16:DEC'],
+  [1, 'GENERIC_X', 'syscall', 'OTHER|SYSCALL', 'CONVERTER_MANAGED', 'ID:SYSCALLID:DEC nativeID:UINT16:DEC'],
+  [2, 'SYSCALL_OPEN_E', 'open', 'FILE|SYSCALL', 'CREATES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'name:FSPATH:NA flags:FLAGS32:HEX:file_flags mode:UINT32:OCT'],
+  [3, 'SYSCALL_OPEN_X', 'open', 'FILE|SYSCALL', 'CREATES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'fd:FD:DEC name:FSPATH:NA flags:FLAGS32:HEX:file_flags mode:UINT32:OCT dev:UINT32:HEX ino:UINT64:DEC'],
+  [4, 'SYSCALL_CLOSE_E', 'close', 'IO_OTHER|SYSCALL', 'OLD_VERSION|DESTROYS_FD|USES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'fd:FD:DEC'],
+  [5, 'SYSCALL_CLOSE_X', 'close', 'IO_OTHER|SYSCALL', 'DESTROYS_FD|USES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'res:ERRNO:DEC fd:FD:DEC'],
+  [6, 'SYSCALL_READ_E', 'read', 'IO_READ|SYSCALL', 'OLD_VERSION|USES_FD|READS_FROM_FD|CONVERTER_MANAGED', 'fd:FD:DEC size:UINT32:DEC'],
+  [7, 'SYSCALL_READ_X', 'read', 'IO_READ|SYSCALL', 'USES_FD|READS_FROM_FD|CONVERTER_MANAGED', 'res:ERRNO:DEC data:BYTEBUF:NA fd:FD:DEC size:UINT32:DEC'],
+  [8, 'SYSCALL_WRITE_E', 'write', 'IO_WRITE|SYSCALL', 'OLD_VERSION|USES_FD|WRITES_TO_FD|CONVERTER_MANAGED', 'fd:FD:DEC size:UINT32:DEC'],
+  [9, 'SYSCALL_WRITE_X', 'write', 'IO_WRITE|SYSCALL', 'USES_FD|WRITES_TO_FD|CONVERTER_MANAGED', 'res:ERRNO:DEC data:BYTEBUF:NA fd:FD:DEC size:UINT32:DEC'],
+  [10, 'SYSCALL_BRK_1_E', 'brk', 'MEMORY|SYSCALL', 'OLD_VERSION|CONVERTER_MANAGED', 'size:UINT32:DEC'],
+  [11, 'SYSCALL_BRK_1_X', 'brk', 'MEMORY|SYSCALL', 'OLD_VERSION|CONVERTER_MANAGED', 'res:UINT64:HEX'],
+  [12, 'SYSCALL_EXECVE_8_E', 'execve', 'PROCESS|SYSCALL', 'OLD_VERSION|MODIFIES_STATE|CONVERTER_MANAGED', ''],
+  [13, 'SYSCALL_EXECVE_8_X', 'execve', 'PROCESS|SYSCALL', 'OLD_VERSION|MODIFIES_STATE|CONVERTER_MANAGED', 'res:ERRNO:DEC exe:CHARBUF:NA args:BYTEBUF:NA tid:PID:DEC pid:PID:DEC ptid:PID:DEC cwd:CHARBUF:NA fdlimit:UINT64:DEC'],
+  [14, 'SYSCALL_CLONE_11_E', 'clone', 'PROCESS|SYSCALL', 'OLD_VERSION|MODIFIES_STATE', ''],
+  [15, 'SYSCALL_CLONE_11_X', 'clone', 'PROCESS|SYSCALL', 'OLD_VERSION|MODIFIES_STATE|CONVERTER_MANAGED', 'res:PID:DEC exe:CHARBUF:NA args:BYTEBUF:NA tid:PID:DEC pid:PID:DEC ptid:PID:DEC cwd:CHARBUF:NA fdlimit:INT64:DEC flags:FLAGS32:HEX:clone_flags uid:UINT32:DEC gid:UINT32:DEC'],
+  [16, 'PROCEXIT_E', 'procexit', 'PROCESS|TRACEPOINT', 'OLD_VERSION|MODIFIES_STATE|CONVERTER_MANAGED', ''],
+  [17, 'PROCEXIT_X', 'NA', 'UNKNOWN', 'UNUSED', ''],
+  [18, 'SOCKET_SOCKET_E', 'socket', 'NET|SYSCALL', 'OLD_VERSION|CREATES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'domain:ENUMFLAGS32:DEC:socket_families type:UINT32:DEC proto:UINT32:DEC'],
+  [19, 'SOCKET_SOCKET_X', 'socket', 'NET|SYSCALL', 'CREATES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'fd:FD:DEC domain:ENUMFLAGS32:DEC:socket_families type:UINT32:DEC proto:UINT32:DEC flags:FLAGS32:HEX:file_flags'],
+  [20, 'SOCKET_BIND_E', 'bind', 'NET|SYSCALL', 'OLD_VERSION|USES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'fd:FD:DEC'],
+  [21, 'SOCKET_BIND_X', 'bind', 'NET|SYSCALL', 'USES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'res:ERRNO:DEC addr:SOCKADDR:NA fd:FD:DEC'],
+  [22, 'SOCKET_CONNECT_E', 'connect', 'NET|SYSCALL', 'USES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'fd:FD:DEC addr:SOCKADDR:NA'],
+  [23, 'SOCKET_CONNECT_X', 'connect', 'NET|SYSCALL', 'USES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'res:ERRNO:DEC tuple:SOCKTUPLE:NA fd:FD:DEC addr:SOCKADDR:NA'],
+  [24, 'SOCKET_LISTEN_E', 'listen', 'NET|SYSCALL', 'OLD_VERSION|USES_FD|CONVERTER_MANAGED', 'fd:FD:DEC backlog:INT32:DEC'],
+  [25, 'SOCKET_LISTEN_X', 'listen', 'NET|SYSCALL', 'USES_FD|CONVERTER_MANAGED', 'res:ERRNO:DEC fd:FD:DEC backlog:INT32:DEC'],
+  [26, 'SOCKET_ACCEPT_E', 'accept', 'NET|SYSCALL', 'OLD_VERSION|CREATES_FD|MODIFIES_STATE', ''],
+  [27, 'SOCKET_ACCEPT_X', 'accept', 'NET|SYSCALL', 'OLD_VERSION|CREATES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'fd:FD:DEC tuple:SOCKTUPLE:NA queuepct:UINT8:DEC'],
+  [28, 'SOCKET_SEND_E', 'send', 'IO_WRITE|SYSCALL', 'OLD_VERSION|USES_FD|WRITES_TO_FD|CONVERTER_MANAGED', 'fd:FD:DEC size:UINT32:DEC'],
+  [29, 'SOCKET_SEND_X', 'send', 'IO_WRITE|SYSCALL', 'USES_FD|WRITES_TO_FD|CONVERTER_MANAGED', 'res:ERRNO:DEC data:BYTEBUF:NA fd:FD:DEC size:UINT32:DEC tuple:SOCKTUPLE:NA'],
+  [30, 'SOCKET_SENDTO_E', 'sendto', 'IO_WRITE|SYSCALL', 'OLD_VERSION|USES_FD|WRITES_TO_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'fd:FD:DEC size:UINT32:DEC tuple:SOCKTUPLE:NA'],
+  [31, 'SOCKET_SENDTO_X', 'sendto', 'IO_WRITE|SYSCALL', 'USES_FD|WRITES_TO_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'res:ERRNO:DEC data:BYTEBUF:NA fd:FD:DEC size:UINT32:DEC tuple:SOCKTUPLE:NA'],
+  [32, 'SOCKET_RECV_E', 'recv', 'IO_READ|SYSCALL', 'OLD_VERSION|USES_FD|READS_FROM_FD|CONVERTER_MANAGED', 'fd:FD:DEC size:UINT32:DEC'],
+  [33, 'SOCKET_RECV_X', 'recv', 'IO_READ|SYSCALL', 'USES_FD|READS_FROM_FD|CONVERTER_MANAGED', 'res:ERRNO:DEC data:BYTEBUF:NA fd:FD:DEC size:UINT32:DEC tuple:SOCKTUPLE:NA'],
+  [34, 'SOCKET_RECVFROM_E', 'recvfrom', 'IO_READ|SYSCALL', 'OLD_VERSION|USES_FD|READS_FROM_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'fd:FD:DEC size:UINT32:DEC'],
+  [35, 'SOCKET_RECVFROM_X', 'recvfrom', 'IO_READ|SYSCALL', 'USES_FD|READS_FROM_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'res:ERRNO:DEC data:BYTEBUF:NA tuple:SOCKTUPLE:NA fd:FD:DEC size:UINT32:DEC'],
+  [36, 'SOCKET_SHUTDOWN_E', 'shutdown', 'NET|SYSCALL', 'OLD_VERSION|USES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'fd:FD:DEC how:ENUMFLAGS8:HEX:shutdown_how'],
+  [37, 'SOCKET_SHUTDOWN_X', 'shutdown', 'NET|SYSCALL', 'USES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'res:ERRNO:DEC fd:FD:DEC how:ENUMFLAGS8:HEX:shutdown_how'],
+  [38, 'SOCKET_GETSOCKNAME_E', 'getsockname', 'NET|SYSCALL', 'OLD_VERSION', ''],
+  [39, 'SOCKET_GETSOCKNAME_X', 'getsockname', 'NET|SYSCALL', '', ''],
+  [40, 'SOCKET_GETPEERNAME_E', 'getpeername', 'NET|SYSCALL', 'OLD_VERSION', ''],
+  [41, 'SOCKET_GETPEERNAME_X', 'getpeername', 'NET|SYSCALL', '', ''],
+  [42, 'SOCKET_SOCKETPAIR_E', 'socketpair', 'IPC|SYSCALL', 'OLD_VERSION|CREATES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'domain:ENUMFLAGS32:DEC:socket_families type:UINT32:DEC proto:UINT32:DEC'],
+  [43, 'SOCKET_SOCKETPAIR_X', 'socketpair', 'IPC|SYSCALL', 'CREATES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'res:ERRNO:DEC fd1:FD:DEC fd2:FD:DEC source:UINT64:HEX peer:UINT64:HEX domain:ENUMFLAGS32:DEC:socket_families type:UINT32:DEC proto:UINT32:DEC'],
+  [44, 'SOCKET_SETSOCKOPT_E', 'setsockopt', 'NET|SYSCALL', 'OLD_VERSION', ''],
+  [45, 'SOCKET_SETSOCKOPT_X', 'setsockopt', 'NET|SYSCALL', 'USES_FD', 'res:ERRNO:DEC fd:FD:DEC level:ENUMFLAGS8:DEC:sockopt_levels optname:ENUMFLAGS8:DEC:sockopt_options val:DYN:DEC:dyn=sockopt optlen:UINT32:DEC'],
+  [46, 'SOCKET_GETSOCKOPT_E', 'getsockopt', 'NET|SYSCALL', 'OLD_VERSION|MODIFIES_STATE', ''],
+  [47, 'SOCKET_GETSOCKOPT_X', 'getsockopt', 'NET|SYSCALL', 'USES_FD|MODIFIES_STATE', 'res:ERRNO:DEC fd:FD:DEC level:ENUMFLAGS8:DEC:sockopt_levels optname:ENUMFLAGS8:DEC:sockopt_options val:DYN:DEC:dyn=sockopt optlen:UINT32:DEC'],
+  [48, 'SOCKET_SENDMSG_E', 'sendmsg', 'IO_WRITE|SYSCALL', 'OLD_VERSION|USES_FD|WRITES_TO_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'fd:FD:DEC size:UINT32:DEC tuple:SOCKTUPLE:NA'],
+  [49, 'SOCKET_SENDMSG_X', 'sendmsg', 'IO_WRITE|SYSCALL', 'USES_FD|WRITES_TO_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'res:ERRNO:DEC data:BYTEBUF:NA fd:FD:DEC size:UINT32:DEC tuple:SOCKTUPLE:NA'],
+  [50, 'SOCKET_SENDMMSG_E', 'sendmmsg', 'IO_WRITE|SYSCALL', 'OLD_VERSION', ''],
+  [51, 'SOCKET_SENDMMSG_X', 'sendmmsg', 'IO_WRITE|SYSCALL', 'USES_FD|WRITES_TO_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'res:ERRNO:DEC fd:FD:DEC size:UINT32:DEC data:BYTEBUF:NA tuple:SOCKTUPLE:NA'],
+  [52, 'SOCKET_RECVMSG_E', 'recvmsg', 'IO_READ|SYSCALL', 'OLD_VERSION|USES_FD|READS_FROM_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'fd:FD:DEC'],
+  [53, 'SOCKET_RECVMSG_X', 'recvmsg', 'IO_READ|SYSCALL', 'USES_FD|READS_FROM_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'res:ERRNO:DEC size:UINT32:DEC data:BYTEBUF:NA tuple:SOCKTUPLE:NA msgcontrol:BYTEBUF:NA fd:FD:DEC'],
+  [54, 'SOCKET_RECVMMSG_E', 'recvmmsg', 'IO_READ|SYSCALL', 'OLD_VERSION', ''],
+  [55, 'SOCKET_RECVMMSG_X', 'recvmmsg', 'IO_READ|SYSCALL', 'USES_FD|READS_FROM_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'res:ERRNO:DEC fd:FD:DEC size:UINT32:DEC data:BYTEBUF:NA tuple:SOCKTUPLE:NA msgcontrol:BYTEBUF:NA'],
+  [56, 'SOCKET_ACCEPT4_E', 'accept', 'NET|SYSCALL', 'OLD_VERSION|CREATES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'flags:INT32:HEX'],
+  [57, 'SOCKET_ACCEPT4_X', 'accept', 'NET|SYSCALL', 'OLD_VERSION|CREATES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'fd:FD:DEC tuple:SOCKTUPLE:NA queuepct:UINT8:DEC'],
+  [58, 'SYSCALL_CREAT_E', 'creat', 'FILE|SYSCALL', 'CREATES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'name:FSPATH:NA mode:UINT32:OCT'],
+  [59, 'SYSCALL_CREAT_X', 'creat', 'FILE|SYSCALL', 'CREATES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'fd:FD:DEC name:FSPATH:NA mode:UINT32:OCT dev:UINT32:HEX ino:UINT64:DEC creat_flags:FLAGS16:HEX:creat_flags'],
+  [60, 'SYSCALL_PIPE_E', 'pipe', 'IPC|SYSCALL', 'OLD_VERSION|CREATES_FD|MODIFIES_STATE', ''],
+  [61, 'SYSCALL_PIPE_X', 'pipe', 'IPC|SYSCALL', 'CREATES_FD|MODIFIES_STATE', 'res:ERRNO:DEC fd1:FD:DEC fd2:FD:DEC ino:UINT64:DEC'],
+  [62, 'SYSCALL_EVENTFD_E', 'eventfd', 'IPC|SYSCALL', 'OLD_VERSION|CREATES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'initval:UINT64:DEC flags:UINT32:HEX'],
+  [63, 'SYSCALL_EVENTFD_X', 'eventfd', 'IPC|SYSCALL', 'CREATES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'res:FD:DEC initval:UINT64:DEC flags:UINT32:HEX'],
+  [64, 'SYSCALL_FUTEX_E', 'futex', 'IPC|SYSCALL', 'OLD_VERSION|CONVERTER_MANAGED', 'addr:UINT64:HEX op:FLAGS16:HEX:futex_operations val:UINT64:DEC'],
+  [65, 'SYSCALL_FUTEX_X', 'futex', 'IPC|SYSCALL', 'CONVERTER_MANAGED', 'res:ERRNO:DEC addr:UINT64:HEX op:FLAGS16:HEX:futex_operations val:UINT64:DEC'],
+  [66, 'SYSCALL_STAT_E', 'stat', 'FILE|SYSCALL', 'OLD_VERSION', ''],
+  [67, 'SYSCALL_STAT_X', 'stat', 'FILE|SYSCALL', '', 'res:ERRNO:DEC path:FSPATH:NA'],
+  [68, 'SYSCALL_LSTAT_E', 'lstat', 'FILE|SYSCALL', 'OLD_VERSION', ''],
+  [69, 'SYSCALL_LSTAT_X', 'lstat', 'FILE|SYSCALL', '', 'res:ERRNO:DEC path:FSPATH:NA'],
+  [70, 'SYSCALL_FSTAT_E', 'fstat', 'FILE|SYSCALL', 'OLD_VERSION|USES_FD|CONVERTER_MANAGED', 'fd:FD:NA'],
+  [71, 'SYSCALL_FSTAT_X', 'fstat', 'FILE|SYSCALL', 'USES_FD|CONVERTER_MANAGED', 'res:ERRNO:DEC fd:FD:NA'],
+  [72, 'SYSCALL_STAT64_E', 'stat64', 'FILE|SYSCALL', 'OLD_VERSION', ''],
+  [73, 'SYSCALL_STAT64_X', 'stat64', 'FILE|SYSCALL', '', 'res:ERRNO:DEC path:FSPATH:NA'],
+  [74, 'SYSCALL_LSTAT64_E', 'lstat64', 'FILE|SYSCALL', 'OLD_VERSION', ''],
+  [75, 'SYSCALL_LSTAT64_X', 'lstat64', 'FILE|SYSCALL', '', 'res:ERRNO:DEC path:FSPATH:NA'],
+  [76, 'SYSCALL_FSTAT64_E', 'fstat64', 'FILE|SYSCALL', 'OLD_VERSION|USES_FD', 'fd:FD:NA'],
+  [77, 'SYSCALL_FSTAT64_X', 'fstat64', 'FILE|SYSCALL', '', 'res:ERRNO:DEC'],
+  [78, 'SYSCALL_EPOLLWAIT_E', 'epoll_wait', 'WAIT|SYSCALL', 'OLD_VERSION|WAITS|CONVERTER_MANAGED', 'maxevents:ERRNO:DEC'],
+  [79, 'SYSCALL_EPOLLWAIT_X', 'epoll_wait', 'WAIT|SYSCALL', 'WAITS|CONVERTER_MANAGED', 'res:ERRNO:DEC maxevents:ERRNO:DEC'],
+  [80, 'SYSCALL_POLL_E', 'poll', 'WAIT|SYSCALL', 'OLD_VERSION|WAITS|CONVERTER_MANAGED', 'fds:FDLIST:DEC timeout:INT64:DEC'],
+  [81, 'SYSCALL_POLL_X', 'poll', 'WAIT|SYSCALL', 'WAITS|CONVERTER_MANAGED', 'res:ERRNO:DEC fds:FDLIST:DEC timeout:INT64:DEC'],
+  [82, 'SYSCALL_SELECT_E', 'select', 'WAIT|SYSCALL', 'OLD_VERSION|WAITS', ''],
+  [83, 'SYSCALL_SELECT_X', 'select', 'WAIT|SYSCALL', 'WAITS', 'res:ERRNO:DEC'],
+  [84, 'SYSCALL_NEWSELECT_E', 'select', 'WAIT|SYSCALL', 'OLD_VERSION|WAITS', ''],
+  [85, 'SYSCALL_NEWSELECT_X', 'select', 'WAIT|SYSCALL', 'OLD_VERSION|WAITS|CONVERTER_MANAGED', 'res:ERRNO:DEC'],
+  [86, 'SYSCALL_LSEEK_E', 'lseek', 'FILE|SYSCALL', 'OLD_VERSION|USES_FD|CONVERTER_MANAGED', 'fd:FD:DEC offset:UINT64:DEC whence:ENUMFLAGS8:DEC:lseek_whence'],
+  [87, 'SYSCALL_LSEEK_X', 'lseek', 'FILE|SYSCALL', 'USES_FD|CONVERTER_MANAGED', 'res:ERRNO:DEC fd:FD:DEC offset:UINT64:DEC whence:ENUMFLAGS8:DEC:lseek_whence'],
+  [88, 'SYSCALL_LLSEEK_E', 'llseek', 'FILE|SYSCALL', 'OLD_VERSION|USES_FD|CONVERTER_MANAGED', 'fd:FD:DEC offset:UINT64:DEC whence:ENUMFLAGS8:DEC:lseek_whence'],
+  [89, 'SYSCALL_LLSEEK_X', 'llseek', 'FILE|SYSCALL', 'USES_FD|CONVERTER_MANAGED', 'res:ERRNO:DEC fd:FD:DEC offset:UINT64:DEC whence:ENUMFLAGS8:DEC:lseek_whence'],
+  [90, 'SYSCALL_IOCTL_2_E', 'ioctl', 'IO_OTHER|SYSCALL', 'OLD_VERSION|USES_FD|CONVERTER_MANAGED', 'fd:FD:DEC request:UINT64:HEX'],
+  [91, 'SYSCALL_IOCTL_2_X', 'ioctl', 'IO_OTHER|SYSCALL', 'OLD_VERSION|USES_FD|CONVERTER_MANAGED', 'res:ERRNO:DEC'],
+  [92, 'SYSCALL_GETCWD_E', 'getcwd', 'FILE|SYSCALL', 'OLD_VERSION', ''],
+  [93, 'SYSCALL_GETCWD_X', 'getcwd', 'FILE|SYSCALL', '', 'res:ERRNO:DEC path:CHARBUF:NA'],
+  [94, 'SYSCALL_CHDIR_E', 'chdir', 'FILE|SYSCALL', 'OLD_VERSION|MODIFIES_STATE', ''],
+  [95, 'SYSCALL_CHDIR_X', 'chdir', 'FILE|SYSCALL', 'MODIFIES_STATE', 'res:ERRNO:DEC path:CHARBUF:NA'],
+  [96, 'SYSCALL_FCHDIR_E', 'fchdir', 'FILE|SYSCALL', 'OLD_VERSION|USES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'fd:FD:NA'],
+  [97, 'SYSCALL_FCHDIR_X', 'fchdir', 'FILE|SYSCALL', 'USES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'res:ERRNO:DEC fd:FD:NA'],
+  [98, 'SYSCALL_MKDIR_E', 'mkdir', 'FILE|SYSCALL', 'OLD_VERSION|CONVERTER_MANAGED', 'path:FSPATH:NA mode:UINT32:HEX'],
+  [99, 'SYSCALL_MKDIR_X', 'mkdir', 'FILE|SYSCALL', 'OLD_VERSION|CONVERTER_MANAGED', 'res:ERRNO:DEC'],
+  [100, 'SYSCALL_RMDIR_E', 'rmdir', 'FILE|SYSCALL', 'OLD_VERSION|CONVERTER_MANAGED', 'path:FSPATH:NA'],
+  [101, 'SYSCALL_RMDIR_X', 'rmdir', 'FILE|SYSCALL', 'OLD_VERSION|CONVERTER_MANAGED', 'res:ERRNO:DEC'],
+  [102, 'SYSCALL_OPENAT_E', 'openat', 'FILE|SYSCALL', 'OLD_VERSION|CREATES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'dirfd:FD:DEC name:CHARBUF:NA flags:FLAGS32:HEX:file_flags mode:UINT32:OCT'],
+  [103, 'SYSCALL_OPENAT_X', 'openat', 'FILE|SYSCALL', 'OLD_VERSION|CREATES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'fd:FD:DEC'],
+  [104, 'SYSCALL_LINK_E', 'link', 'FILE|SYSCALL', 'OLD_VERSION|CONVERTER_MANAGED', 'oldpath:FSPATH:NA newpath:FSPATH:NA'],
+  [105, 'SYSCALL_LINK_X', 'link', 'FILE|SYSCALL', 'OLD_VERSION|CONVERTER_MANAGED', 'res:ERRNO:DEC'],
+  [106, 'SYSCALL_LINKAT_E', 'linkat', 'FILE|SYSCALL', 'OLD_VERSION|CONVERTER_MANAGED', 'olddir:FD:DEC oldpath:CHARBUF:NA newdir:FD:DEC newpath:CHARBUF:NA'],
+  [107, 'SYSCALL_LINKAT_X', 'linkat', 'FILE|SYSCALL', 'OLD_VERSION|CONVERTER_MANAGED', 'res:ERRNO:DEC'],
+  [108, 'SYSCALL_UNLINK_E', 'unlink', 'FILE|SYSCALL', 'OLD_VERSION|CONVERTER_MANAGED', 'path:FSPATH:NA'],
+  [109, 'SYSCALL_UNLINK_X', 'unlink', 'FILE|SYSCALL', 'OLD_VERSION|CONVERTER_MANAGED', 'res:ERRNO:DEC'],
+  [110, 'SYSCALL_UNLINKAT_E', 'unlinkat', 'FILE|SYSCALL', 'OLD_VERSION|CONVERTER_MANAGED', 'dirfd:FD:DEC name:CHARBUF:NA'],
+  [111, 'SYSCALL_UNLINKAT_X', 'unlinkat', 'FILE|SYSCALL', 'OLD_VERSION|CONVERTER_MANAGED', 'res:ERRNO:DEC'],
+  [112, 'SYSCALL_PREAD_E', 'pread', 'IO_READ|SYSCALL', 'OLD_VERSION|USES_FD|READS_FROM_FD|CONVERTER_MANAGED', 'fd:FD:DEC size:UINT32:DEC pos:UINT64:DEC'],
+  [113, 'SYSCALL_PREAD_X', 'pread', 'IO_READ|SYSCALL', 'USES_FD|READS_FROM_FD|CONVERTER_MANAGED', 'res:ERRNO:DEC data:BYTEBUF:NA fd:FD:DEC size:UINT32:DEC pos:UINT64:DEC'],
+  [114, 'SYSCALL_PWRITE_E', 'pwrite', 'IO_WRITE|SYSCALL', 'OLD_VERSION|USES_FD|WRITES_TO_FD|CONVERTER_MANAGED', 'fd:FD:DEC size:UINT32:DEC pos:UINT64:DEC'],
+  [115, 'SYSCALL_PWRITE_X', 'pwrite', 'IO_WRITE|SYSCALL', 'USES_FD|WRITES_TO_FD|CONVERTER_MANAGED', 'res:ERRNO:DEC data:BYTEBUF:NA fd:FD:DEC size:UINT32:DEC pos:UINT64:DEC'],
+  [116, 'SYSCALL_READV_E', 'readv', 'IO_READ|SYSCALL', 'OLD_VERSION|USES_FD|READS_FROM_FD|CONVERTER_MANAGED', 'fd:FD:DEC'],
+  [117, 'SYSCALL_READV_X', 'readv', 'IO_READ|SYSCALL', 'USES_FD|READS_FROM_FD|CONVERTER_MANAGED', 'res:ERRNO:DEC size:UINT32:DEC data:BYTEBUF:NA fd:FD:DEC'],
+  [118, 'SYSCALL_WRITEV_E', 'writev', 'IO_WRITE|SYSCALL', 'OLD_VERSION|USES_FD|WRITES_TO_FD|CONVERTER_MANAGED', 'fd:FD:DEC size:UINT32:DEC'],
+  [119, 'SYSCALL_WRITEV_X', 'writev', 'IO_WRITE|SYSCALL', 'USES_FD|WRITES_TO_FD|CONVERTER_MANAGED', 'res:ERRNO:DEC data:BYTEBUF:NA fd:FD:DEC size:UINT32:DEC'],
+  [120, 'SYSCALL_PREADV_E', 'preadv', 'IO_READ|SYSCALL', 'OLD_VERSION|USES_FD|READS_FROM_FD|CONVERTER_MANAGED', 'fd:FD:DEC pos:UINT64:DEC'],
+  [121, 'SYSCALL_PREADV_X', 'preadv', 'IO_READ|SYSCALL', 'USES_FD|READS_FROM_FD|CONVERTER_MANAGED', 'res:ERRNO:DEC size:UINT32:DEC data:BYTEBUF:NA fd:FD:DEC pos:UINT64:DEC'],
+  [122, 'SYSCALL_PWRITEV_E', 'pwritev', 'IO_WRITE|SYSCALL', 'OLD_VERSION|USES_FD|WRITES_TO_FD|CONVERTER_MANAGED', 'fd:FD:DEC size:UINT32:DEC pos:UINT64:DEC'],
+  [123, 'SYSCALL_PWRITEV_X', 'pwritev', 'IO_WRITE|SYSCALL', 'USES_FD|WRITES_TO_FD|CONVERTER_MANAGED', 'res:ERRNO:DEC data:BYTEBUF:NA fd:FD:DEC size:UINT32:DEC pos:UINT64:DEC'],
+  [124, 'SYSCALL_DUP_E', 'dup', 'IO_OTHER|SYSCALL', 'OLD_VERSION|CREATES_FD|USES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'fd:FD:DEC'],
+  [125, 'SYSCALL_DUP_X', 'dup', 'IO_OTHER|SYSCALL', 'OLD_VERSION|CREATES_FD|USES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'res:FD:DEC'],
+  [126, 'SYSCALL_SIGNALFD_E', 'signalfd', 'SIGNAL|SYSCALL', 'OLD_VERSION|CREATES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'fd:FD:DEC mask:UINT32:HEX flags:UINT8:HEX'],
+  [127, 'SYSCALL_SIGNALFD_X', 'signalfd', 'SIGNAL|SYSCALL', 'CREATES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'res:FD:DEC fd:FD:DEC mask:UINT32:HEX flags:UINT8:HEX'],
+  [128, 'SYSCALL_KILL_E', 'kill', 'SIGNAL|SYSCALL', 'OLD_VERSION|CONVERTER_MANAGED', 'pid:PID:DEC sig:SIGTYPE:DEC'],
+  [129, 'SYSCALL_KILL_X', 'kill', 'SIGNAL|SYSCALL', 'CONVERTER_MANAGED', 'res:ERRNO:DEC pid:PID:DEC sig:SIGTYPE:DEC'],
+  [130, 'SYSCALL_TKILL_E', 'tkill', 'SIGNAL|SYSCALL', 'OLD_VERSION|CONVERTER_MANAGED', 'tid:PID:DEC sig:SIGTYPE:DEC'],
+  [131, 'SYSCALL_TKILL_X', 'tkill', 'SIGNAL|SYSCALL', 'CONVERTER_MANAGED', 'res:ERRNO:DEC tid:PID:DEC sig:SIGTYPE:DEC'],
+  [132, 'SYSCALL_TGKILL_E', 'tgkill', 'SIGNAL|SYSCALL', 'OLD_VERSION|CONVERTER_MANAGED', 'pid:PID:DEC tid:PID:DEC sig:SIGTYPE:DEC'],
+  [133, 'SYSCALL_TGKILL_X', 'tgkill', 'SIGNAL|SYSCALL', 'CONVERTER_MANAGED', 'res:ERRNO:DEC pid:PID:DEC tid:PID:DEC sig:SIGTYPE:DEC'],
+  [134, 'SYSCALL_NANOSLEEP_E', 'nanosleep', 'SLEEP|SYSCALL', 'OLD_VERSION|WAITS|CONVERTER_MANAGED', 'interval:RELTIME:DEC'],
+  [135, 'SYSCALL_NANOSLEEP_X', 'nanosleep', 'SLEEP|SYSCALL', 'WAITS|CONVERTER_MANAGED', 'res:ERRNO:DEC interval:RELTIME:DEC'],
+  [136, 'SYSCALL_TIMERFD_CREATE_E', 'timerfd_create', 'TIME|SYSCALL', 'OLD_VERSION|CREATES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'clockid:UINT8:DEC flags:UINT8:HEX'],
+  [137, 'SYSCALL_TIMERFD_CREATE_X', 'timerfd_create', 'TIME|SYSCALL', 'CREATES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'res:FD:DEC clockid:UINT8:DEC flags:UINT8:HEX'],
+  [138, 'SYSCALL_INOTIFY_INIT_E', 'inotify_init', 'IPC|SYSCALL', 'OLD_VERSION|CREATES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'flags:UINT8:HEX'],
+  [139, 'SYSCALL_INOTIFY_INIT_X', 'inotify_init', 'IPC|SYSCALL', 'CREATES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'res:FD:DEC flags:UINT8:HEX'],
+  [140, 'SYSCALL_GETRLIMIT_E', 'getrlimit', 'PROCESS|SYSCALL', 'OLD_VERSION|CONVERTER_MANAGED', 'resource:ENUMFLAGS8:DEC:rlimit_resources'],
+  [141, 'SYSCALL_GETRLIMIT_X', 'getrlimit', 'PROCESS|SYSCALL', 'CONVERTER_MANAGED', 'res:ERRNO:DEC cur:INT64:DEC max:INT64:DEC resource:ENUMFLAGS8:DEC:rlimit_resources'],
+  [142, 'SYSCALL_SETRLIMIT_E', 'setrlimit', 'PROCESS|SYSCALL', 'OLD_VERSION|CONVERTER_MANAGED', 'resource:ENUMFLAGS8:DEC:rlimit_resources'],
+  [143, 'SYSCALL_SETRLIMIT_X', 'setrlimit', 'PROCESS|SYSCALL', 'CONVERTER_MANAGED', 'res:ERRNO:DEC cur:INT64:DEC max:INT64:DEC resource:ENUMFLAGS8:DEC:rlimit_resources'],
+  [144, 'SYSCALL_PRLIMIT_E', 'prlimit', 'PROCESS|SYSCALL', 'OLD_VERSION|CONVERTER_MANAGED', 'pid:PID:DEC resource:ENUMFLAGS8:DEC:rlimit_resources'],
+  [145, 'SYSCALL_PRLIMIT_X', 'prlimit', 'PROCESS|SYSCALL', 'CONVERTER_MANAGED', 'res:ERRNO:DEC newcur:INT64:DEC newmax:INT64:DEC oldcur:INT64:DEC oldmax:INT64:DEC pid:INT64:DEC resource:ENUMFLAGS8:DEC:rlimit_resources'],
+  [146, 'SCHEDSWITCH_1_E', 'switch', 'SCHEDULER|TRACEPOINT', 'OLD_VERSION|SKIPPARSERESET|CONVERTER_MANAGED', 'next:PID:DEC'],
+  [147, 'SCHEDSWITCH_1_X', 'NA', 'UNKNOWN', 'UNUSED', ''],
+  [148, 'DROP_E', 'drop', 'INTERNAL|METAEVENT', 'SKIPPARSERESET', 'ratio:UINT32:DEC'],
+  [149, 'DROP_X', 'drop', 'INTERNAL|METAEVENT', 'SKIPPARSERESET', 'ratio:UINT32:DEC'],
+  [150, 'SYSCALL_FCNTL_E', 'fcntl', 'IO_OTHER|SYSCALL', 'OLD_VERSION|USES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'fd:FD:DEC cmd:ENUMFLAGS8:DEC:fcntl_commands'],
+  [151, 'SYSCALL_FCNTL_X', 'fcntl', 'IO_OTHER|SYSCALL', 'USES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'res:FD:DEC fd:FD:DEC cmd:ENUMFLAGS8:DEC:fcntl_commands arg:UINT64:HEX'],
+  [152, 'SCHEDSWITCH_6_E', 'switch', 'SCHEDULER|TRACEPOINT', '', 'next:PID:DEC pgft_maj:UINT64:DEC pgft_min:UINT64:DEC vm_size:UINT32:DEC vm_rss:UINT32:DEC vm_swap:UINT32:DEC'],
+  [153, 'SCHEDSWITCH_6_X', 'NA', 'UNKNOWN', 'UNUSED', ''],
+  [154, 'SYSCALL_EXECVE_13_E', 'execve', 'PROCESS|SYSCALL', 'OLD_VERSION|MODIFIES_STATE|CONVERTER_MANAGED', ''],
+  [155, 'SYSCALL_EXECVE_13_X', 'execve', 'PROCESS|SYSCALL', 'OLD_VERSION|MODIFIES_STATE|CONVERTER_MANAGED', 'res:ERRNO:DEC exe:CHARBUF:NA args:BYTEBUF:NA tid:PID:DEC pid:PID:DEC ptid:PID:DEC cwd:CHARBUF:NA fdlimit:UINT64:DEC pgft_maj:UINT64:DEC pgft_min:UINT64:DEC vm_size:UINT32:DEC vm_rss:UINT32:DEC vm_swap:UINT32:DEC'],
+  [156, 'SYSCALL_CLONE_16_E', 'clone', 'PROCESS|SYSCALL', 'OLD_VERSION|MODIFIES_STATE', ''],
+  [157, 'SYSCALL_CLONE_16_X', 'clone', 'PROCESS|SYSCALL', 'OLD_VERSION|MODIFIES_STATE|CONVERTER_MANAGED', 'res:PID:DEC exe:CHARBUF:NA args:BYTEBUF:NA tid:PID:DEC pid:PID:DEC ptid:PID:DEC cwd:CHARBUF:NA fdlimit:INT64:DEC pgft_maj:UINT64:DEC pgft_min:UINT64:DEC vm_size:UINT32:DEC vm_rss:UINT32:DEC vm_swap:UINT32:DEC flags:FLAGS32:HEX:clone_flags uid:UINT32:DEC gid:UINT32:DEC'],
+  [158, 'SYSCALL_BRK_4_E', 'brk', 'MEMORY|SYSCALL', 'OLD_VERSION|CONVERTER_MANAGED', 'addr:UINT64:HEX'],
+  [159, 'SYSCALL_BRK_4_X', 'brk', 'MEMORY|SYSCALL', 'CONVERTER_MANAGED', 'res:UINT64:HEX vm_size:UINT32:DEC vm_rss:UINT32:DEC vm_swap:UINT32:DEC addr:UINT64:HEX'],
+  [160, 'SYSCALL_MMAP_E', 'mmap', 'MEMORY|SYSCALL', 'OLD_VERSION|USES_FD|CONVERTER_MANAGED', 'addr:UINT64:HEX length:UINT64:DEC prot:FLAGS32:HEX:prot_flags flags:FLAGS32:HEX:mmap_flags fd:FD:DEC offset:UINT64:DEC'],
+  [161, 'SYSCALL_MMAP_X', 'mmap', 'MEMORY|SYSCALL', 'USES_FD|CONVERTER_MANAGED', 'res:ERRNO:HEX vm_size:UINT32:DEC vm_rss:UINT32:DEC vm_swap:UINT32:DEC addr:UINT64:HEX length:UINT64:DEC prot:FLAGS32:HEX:prot_flags flags:FLAGS32:HEX:mmap_flags fd:FD:DEC offset:UINT64:DEC'],
+  [162, 'SYSCALL_MMAP2_E', 'mmap2', 'MEMORY|SYSCALL', 'OLD_VERSION|USES_FD|CONVERTER_MANAGED', 'addr:UINT64:HEX length:UINT64:DEC prot:FLAGS32:HEX:prot_flags flags:FLAGS32:HEX:mmap_flags fd:FD:DEC pgoffset:UINT64:DEC'],
+  [163, 'SYSCALL_MMAP2_X', 'mmap2', 'MEMORY|SYSCALL', 'USES_FD|CONVERTER_MANAGED', 'res:ERRNO:HEX vm_size:UINT32:DEC vm_rss:UINT32:DEC vm_swap:UINT32:DEC addr:UINT64:HEX length:UINT64:DEC prot:FLAGS32:HEX:prot_flags flags:FLAGS32:HEX:mmap_flags fd:FD:DEC pgoffset:UINT64:DEC'],
+  [164, 'SYSCALL_MUNMAP_E', 'munmap', 'MEMORY|SYSCALL', 'OLD_VERSION|CONVERTER_MANAGED', 'addr:UINT64:HEX length:UINT64:DEC'],
+  [165, 'SYSCALL_MUNMAP_X', 'munmap', 'MEMORY|SYSCALL', 'CONVERTER_MANAGED', 'res:ERRNO:DEC vm_size:UINT32:DEC vm_rss:UINT32:DEC vm_swap:UINT32:DEC addr:UINT64:HEX length:UINT64:DEC'],
+  [166, 'SYSCALL_SPLICE_E', 'splice', 'IO_OTHER|SYSCALL', 'OLD_VERSION|USES_FD|CONVERTER_MANAGED', 'fd_in:FD:DEC fd_out:FD:DEC size:UINT64:DEC flags:FLAGS32:HEX:splice_flags'],
+  [167, 'SYSCALL_SPLICE_X', 'splice', 'IO_OTHER|SYSCALL', 'USES_FD|CONVERTER_MANAGED', 'res:ERRNO:DEC fd_in:FD:DEC fd_out:FD:DEC size:UINT64:DEC flags:FLAGS32:HEX:splice_flags'],
+  [168, 'SYSCALL_PTRACE_E', 'ptrace', 'PROCESS|SYSCALL', 'OLD_VERSION|CONVERTER_MANAGED', 'request:ENUMFLAGS16:DEC:ptrace_requests pid:PID:DEC'],
+  [169, 'SYSCALL_PTRACE_X', 'ptrace', 'PROCESS|SYSCALL', 'CONVERTER_MANAGED', 'res:ERRNO:DEC addr:DYN:HEX:dyn=ptrace data:DYN:HEX:dyn=ptrace request:ENUMFLAGS16:DEC:ptrace_requests pid:PID:DEC'],
+  [170, 'SYSCALL_IOCTL_3_E', 'ioctl', 'IO_OTHER|SYSCALL', 'OLD_VERSION|USES_FD|CONVERTER_MANAGED', 'fd:FD:DEC request:UINT64:HEX argument:UINT64:HEX'],
+  [171, 'SYSCALL_IOCTL_3_X', 'ioctl', 'IO_OTHER|SYSCALL', 'USES_FD|CONVERTER_MANAGED', 'res:ERRNO:DEC fd:FD:DEC request:UINT64:HEX argument:UINT64:HEX'],
+  [172, 'SYSCALL_EXECVE_14_E', 'execve', 'PROCESS|SYSCALL', 'OLD_VERSION|MODIFIES_STATE|CONVERTER_MANAGED', ''],
+  [173, 'SYSCALL_EXECVE_14_X', 'execve', 'PROCESS|SYSCALL', 'OLD_VERSION|MODIFIES_STATE|CONVERTER_MANAGED', 'res:ERRNO:DEC exe:CHARBUF:NA args:BYTEBUF:NA tid:PID:DEC pid:PID:DEC ptid:PID:DEC cwd:CHARBUF:NA fdlimit:UINT64:DEC pgft_maj:UINT64:DEC pgft_min:UINT64:DEC vm_size:UINT32:DEC vm_rss:UINT32:DEC vm_swap:UINT32:DEC env:BYTEBUF:NA'],
+  [174, 'SYSCALL_RENAME_E', 'rename', 'FILE|SYSCALL', 'OLD_VERSION', ''],
+  [175, 'SYSCALL_RENAME_X', 'rename', 'FILE|SYSCALL', '', 'res:ERRNO:DEC oldpath:FSPATH:NA newpath:FSPATH:NA'],
+  [176, 'SYSCALL_RENAMEAT_E', 'renameat', 'FILE|SYSCALL', 'OLD_VERSION', ''],
+  [177, 'SYSCALL_RENAMEAT_X', 'renameat', 'FILE|SYSCALL', '', 'res:ERRNO:DEC olddirfd:FD:DEC oldpath:FSRELPATH:NA:@1 newdirfd:FD:DEC newpath:FSRELPATH:NA:@3'],
+  [178, 'SYSCALL_SYMLINK_E', 'symlink', 'FILE|SYSCALL', 'OLD_VERSION', ''],
+  [179, 'SYSCALL_SYMLINK_X', 'symlink', 'FILE|SYSCALL', '', 'res:ERRNO:DEC target:CHARBUF:NA linkpath:FSPATH:NA'],
+  [180, 'SYSCALL_SYMLINKAT_E', 'symlinkat', 'FILE|SYSCALL', 'OLD_VERSION', ''],
+  [181, 'SYSCALL_SYMLINKAT_X', 'symlinkat', 'FILE|SYSCALL', 'USES_FD', 'res:ERRNO:DEC target:CHARBUF:NA linkdirfd:FD:DEC linkpath:FSRELPATH:NA:@2'],
+  [182, 'SYSCALL_FORK_E', 'fork', 'PROCESS|SYSCALL', 'OLD_VERSION|MODIFIES_STATE', ''],
+  [183, 'SYSCALL_FORK_X', 'fork', 'PROCESS|SYSCALL', 'OLD_VERSION|MODIFIES_STATE|CONVERTER_MANAGED', 'res:PID:DEC exe:CHARBUF:NA args:BYTEBUF:NA tid:PID:DEC pid:PID:DEC ptid:PID:DEC cwd:CHARBUF:NA fdlimit:INT64:DEC pgft_maj:UINT64:DEC pgft_min:UINT64:DEC vm_size:UINT32:DEC vm_rss:UINT32:DEC vm_swap:UINT32:DEC flags:FLAGS32:HEX:clone_flags uid:UINT32:DEC gid:UINT32:DEC'],
+  [184, 'SYSCALL_VFORK_E', 'vfork', 'PROCESS|SYSCALL', 'OLD_VERSION|MODIFIES_STATE', ''],
+  [185, 'SYSCALL_VFORK_X', 'vfork', 'PROCESS|SYSCALL', 'OLD_VERSION|MODIFIES_STATE|CONVERTER_MANAGED', 'res:PID:DEC exe:CHARBUF:NA args:BYTEBUF:NA tid:PID:DEC pid:PID:DEC ptid:PID:DEC cwd:CHARBUF:NA fdlimit:INT64:DEC pgft_maj:UINT64:DEC pgft_min:UINT64:DEC vm_size:UINT32:DEC vm_rss:UINT32:DEC vm_swap:UINT32:DEC flags:FLAGS32:HEX:clone_flags uid:UINT32:DEC gid:UINT32:DEC'],
+  [186, 'PROCEXIT_1_E', 'procexit', 'PROCESS|TRACEPOINT', 'MODIFIES_STATE', 'status:ERRNO:DEC ret:ERRNO:DEC sig:SIGTYPE:DEC core:UINT8:DEC reaper_tid:PID:DEC'],
+  [187, 'PROCEXIT_1_X', 'NA', 'UNKNOWN', 'UNUSED', ''],
+  [188, 'SYSCALL_SENDFILE_E', 'sendfile', 'IO_WRITE|SYSCALL', 'OLD_VERSION|USES_FD|CONVERTER_MANAGED', 'out_fd:FD:DEC in_fd:FD:DEC offset:UINT64:DEC size:UINT64:DEC'],
+  [189, 'SYSCALL_SENDFILE_X', 'sendfile', 'IO_WRITE|SYSCALL', 'USES_FD|CONVERTER_MANAGED', 'res:ERRNO:DEC offset:UINT64:DEC out_fd:FD:DEC in_fd:FD:DEC size:UINT64:DEC'],
+  [190, 'SYSCALL_QUOTACTL_E', 'quotactl', 'USER|SYSCALL', 'OLD_VERSION|CONVERTER_MANAGED', 'cmd:FLAGS16:DEC:quotactl_cmds type:FLAGS8:DEC:quotactl_types id:UINT32:DEC quota_fmt:FLAGS8:DEC:quotactl_quota_fmts'],
+  [191, 'SYSCALL_QUOTACTL_X', 'quotactl', 'USER|SYSCALL', 'CONVERTER_MANAGED', 'res:ERRNO:DEC special:CHARBUF:NA quotafilepath:CHARBUF:NA dqb_bhardlimit:UINT64:DEC dqb_bsoftlimit:UINT64:DEC dqb_curspace:UINT64:DEC dqb_ihardlimit:UINT64:DEC dqb_isoftlimit:UINT64:DEC dqb_btime:RELTIME:DEC dqb_itime:RELTIME:DEC dqi_bgrace:RELTIME:DEC dqi_igrace:RELTIME:DEC dqi_flags:FLAGS8:DEC:quotactl_dqi_flags quota_fmt_out:FLAGS8:DEC:quotactl_quota_fmts cmd:FLAGS16:DEC:quotactl_cmds type:FLAGS8:DEC:quotactl_types id:UINT32:DEC quota_fmt:FLAGS8:DEC:quotactl_quota_fmts'],
+  [192, 'SYSCALL_SETRESUID_E', 'setresuid', 'USER|SYSCALL', 'OLD_VERSION|MODIFIES_STATE|CONVERTER_MANAGED', 'ruid:UID:DEC euid:UID:DEC suid:UID:DEC'],
+  [193, 'SYSCALL_SETRESUID_X', 'setresuid', 'USER|SYSCALL', 'MODIFIES_STATE|CONVERTER_MANAGED', 'res:ERRNO:DEC ruid:UID:DEC euid:UID:DEC suid:UID:DEC'],
+  [194, 'SYSCALL_SETRESGID_E', 'setresgid', 'USER|SYSCALL', 'OLD_VERSION|MODIFIES_STATE|CONVERTER_MANAGED', 'rgid:GID:DEC egid:GID:DEC sgid:GID:DEC'],
+  [195, 'SYSCALL_SETRESGID_X', 'setresgid', 'USER|SYSCALL', 'MODIFIES_STATE|CONVERTER_MANAGED', 'res:ERRNO:DEC rgid:GID:DEC egid:GID:DEC sgid:GID:DEC'],
+  [196, 'SCAPEVENT_E', 'scapevent', 'INTERNAL|METAEVENT', 'SKIPPARSERESET', 'event_type:UINT32:DEC event_data:UINT64:DEC'],
+  [197, 'SCAPEVENT_X', 'NA', 'UNKNOWN', 'UNUSED', ''],
+  [198, 'SYSCALL_SETUID_E', 'setuid', 'USER|SYSCALL', 'OLD_VERSION|MODIFIES_STATE|CONVERTER_MANAGED', 'uid:UID:DEC'],
+  [199, 'SYSCALL_SETUID_X', 'setuid', 'USER|SYSCALL', 'MODIFIES_STATE|CONVERTER_MANAGED', 'res:ERRNO:DEC uid:UID:DEC'],
+  [200, 'SYSCALL_SETGID_E', 'setgid', 'USER|SYSCALL', 'OLD_VERSION|MODIFIES_STATE|CONVERTER_MANAGED', 'gid:GID:DEC'],
+  [201, 'SYSCALL_SETGID_X', 'setgid', 'USER|SYSCALL', 'MODIFIES_STATE|CONVERTER_MANAGED', 'res:ERRNO:DEC gid:GID:DEC'],
+  [202, 'SYSCALL_GETUID_E', 'getuid', 'USER|SYSCALL', 'OLD_VERSION', ''],
+  [203, 'SYSCALL_GETUID_X', 'getuid', 'USER|SYSCALL', '', 'uid:UID:DEC'],
+  [204, 'SYSCALL_GETEUID_E', 'geteuid', 'USER|SYSCALL', 'OLD_VERSION', ''],
+  [205, 'SYSCALL_GETEUID_X', 'geteuid', 'USER|SYSCALL', '', 'euid:UID:DEC'],
+  [206, 'SYSCALL_GETGID_E', 'getgid', 'USER|SYSCALL', 'OLD_VERSION', ''],
+  [207, 'SYSCALL_GETGID_X', 'getgid', 'USER|SYSCALL', '', 'gid:GID:DEC'],
+  [208, 'SYSCALL_GETEGID_E', 'getegid', 'USER|SYSCALL', 'OLD_VERSION', ''],
+  [209, 'SYSCALL_GETEGID_X', 'getegid', 'USER|SYSCALL', '', 'egid:GID:DEC'],
+  [210, 'SYSCALL_GETRESUID_E', 'getresuid', 'USER|SYSCALL', 'OLD_VERSION', ''],
+  [211, 'SYSCALL_GETRESUID_X', 'getresuid', 'USER|SYSCALL', '', 'res:ERRNO:DEC ruid:UID:DEC euid:UID:DEC suid:UID:DEC'],
+  [212, 'SYSCALL_GETRESGID_E', 'getresgid', 'USER|SYSCALL', 'OLD_VERSION', ''],
+  [213, 'SYSCALL_GETRESGID_X', 'getresgid', 'USER|SYSCALL', '', 'res:ERRNO:DEC rgid:GID:DEC egid:GID:DEC sgid:GID:DEC'],
+  [214, 'SYSCALL_EXECVE_15_E', 'execve', 'PROCESS|SYSCALL', 'OLD_VERSION|MODIFIES_STATE|CONVERTER_MANAGED', ''],
+  [215, 'SYSCALL_EXECVE_15_X', 'execve', 'PROCESS|SYSCALL', 'OLD_VERSION|MODIFIES_STATE|CONVERTER_MANAGED', 'res:ERRNO:DEC exe:CHARBUF:NA args:BYTEBUF:NA tid:PID:DEC pid:PID:DEC ptid:PID:DEC cwd:CHARBUF:NA fdlimit:UINT64:DEC pgft_maj:UINT64:DEC pgft_min:UINT64:DEC vm_size:UINT32:DEC vm_rss:UINT32:DEC vm_swap:UINT32:DEC comm:CHARBUF:NA env:BYTEBUF:NA'],
+  [216, 'SYSCALL_CLONE_17_E', 'clone', 'PROCESS|SYSCALL', 'OLD_VERSION|MODIFIES_STATE', ''],
+  [217, 'SYSCALL_CLONE_17_X', 'clone', 'PROCESS|SYSCALL', 'OLD_VERSION|MODIFIES_STATE|CONVERTER_MANAGED', 'res:PID:DEC exe:CHARBUF:NA args:BYTEBUF:NA tid:PID:DEC pid:PID:DEC ptid:PID:DEC cwd:CHARBUF:NA fdlimit:INT64:DEC pgft_maj:UINT64:DEC pgft_min:UINT64:DEC vm_size:UINT32:DEC vm_rss:UINT32:DEC vm_swap:UINT32:DEC comm:CHARBUF:NA flags:FLAGS32:HEX:clone_flags uid:UINT32:DEC gid:UINT32:DEC'],
+  [218, 'SYSCALL_FORK_17_E', 'fork', 'PROCESS|SYSCALL', 'OLD_VERSION|MODIFIES_STATE', ''],
+  [219, 'SYSCALL_FORK_17_X', 'fork', 'PROCESS|SYSCALL', 'OLD_VERSION|MODIFIES_STATE|CONVERTER_MANAGED', 'res:PID:DEC exe:CHARBUF:NA args:BYTEBUF:NA tid:PID:DEC pid:PID:DEC ptid:PID:DEC cwd:CHARBUF:NA fdlimit:INT64:DEC pgft_maj:UINT64:DEC pgft_min:UINT64:DEC vm_size:UINT32:DEC vm_rss:UINT32:DEC vm_swap:UINT32:DEC comm:CHARBUF:NA flags:FLAGS32:HEX:clone_flags uid:UINT32:DEC gid:UINT32:DEC'],
+  [220, 'SYSCALL_VFORK_17_E', 'vfork', 'PROCESS|SYSCALL', 'OLD_VERSION|MODIFIES_STATE', ''],
+  [221, 'SYSCALL_VFORK_17_X', 'vfork', 'PROCESS|SYSCALL', 'OLD_VERSION|MODIFIES_STATE|CONVERTER_MANAGED', 'res:PID:DEC exe:CHARBUF:NA args:BYTEBUF:NA tid:PID:DEC pid:PID:DEC ptid:PID:DEC cwd:CHARBUF:NA fdlimit:INT64:DEC pgft_maj:UINT64:DEC pgft_min:UINT64:DEC vm_size:UINT32:DEC vm_rss:UINT32:DEC vm_swap:UINT32:DEC comm:CHARBUF:NA flags:FLAGS32:HEX:clone_flags uid:UINT32:DEC gid:UINT32:DEC'],
+  [222, 'SYSCALL_CLONE_20_E', 'clone', 'PROCESS|SYSCALL', 'OLD_VERSION|MODIFIES_STATE', ''],
+  [223, 'SYSCALL_CLONE_20_X', 'clone', 'PROCESS|SYSCALL', 'MODIFIES_STATE|CONVERTER_MANAGED', 'res:PID:DEC exe:CHARBUF:NA args:BYTEBUF:NA tid:PID:DEC pid:PID:DEC ptid:PID:DEC cwd:CHARBUF:NA fdlimit:INT64:DEC pgft_maj:UINT64:DEC pgft_min:UINT64:DEC vm_size:UINT32:DEC vm_rss:UINT32:DEC vm_swap:UINT32:DEC comm:CHARBUF:NA cgroups:BYTEBUF:NA flags:FLAGS32:HEX:clone_flags uid:UINT32:DEC gid:UINT32:DEC vtid:PID:DEC vpid:PID:DEC pidns_init_start_ts:UINT64:DEC'],
+  [224, 'SYSCALL_FORK_20_E', 'fork', 'PROCESS|SYSCALL', 'OLD_VERSION|MODIFIES_STATE', ''],
+  [225, 'SYSCALL_FORK_20_X', 'fork', 'PROCESS|SYSCALL', 'MODIFIES_STATE|CONVERTER_MANAGED', 'res:PID:DEC exe:CHARBUF:NA args:BYTEBUF:NA tid:PID:DEC pid:PID:DEC ptid:PID:DEC cwd:CHARBUF:NA fdlimit:INT64:DEC pgft_maj:UINT64:DEC pgft_min:UINT64:DEC vm_size:UINT32:DEC vm_rss:UINT32:DEC vm_swap:UINT32:DEC comm:CHARBUF:NA cgroups:BYTEBUF:NA flags:FLAGS32:HEX:clone_flags uid:UINT32:DEC gid:UINT32:DEC vtid:PID:DEC vpid:PID:DEC pidns_init_start_ts:UINT64:DEC'],
+  [226, 'SYSCALL_VFORK_20_E', 'vfork', 'PROCESS|SYSCALL', 'OLD_VERSION|MODIFIES_STATE', ''],
+  [227, 'SYSCALL_VFORK_20_X', 'vfork', 'PROCESS|SYSCALL', 'MODIFIES_STATE|CONVERTER_MANAGED', 'res:PID:DEC exe:CHARBUF:NA args:BYTEBUF:NA tid:PID:DEC pid:PID:DEC ptid:PID:DEC cwd:CHARBUF:NA fdlimit:INT64:DEC pgft_maj:UINT64:DEC pgft_min:UINT64:DEC vm_size:UINT32:DEC vm_rss:UINT32:DEC vm_swap:UINT32:DEC comm:CHARBUF:NA cgroups:BYTEBUF:NA flags:FLAGS32:HEX:clone_flags uid:UINT32:DEC gid:UINT32:DEC vtid:PID:DEC vpid:PID:DEC pidns_init_start_ts:UINT64:DEC'],
+  [228, 'CONTAINER_E', 'container', 'INTERNAL|METAEVENT', 'OLD_VERSION|SKIPPARSERESET|MODIFIES_STATE|CONVERTER_MANAGED', 'id:CHARBUF:NA type:UINT32:DEC name:CHARBUF:NA image:CHARBUF:NA'],
+  [229, 'CONTAINER_X', 'NA', 'UNKNOWN', 'UNUSED', ''],
+  [230, 'SYSCALL_EXECVE_16_E', 'execve', 'PROCESS|SYSCALL', 'OLD_VERSION|MODIFIES_STATE|CONVERTER_MANAGED', ''],
+  [231, 'SYSCALL_EXECVE_16_X', 'execve', 'PROCESS|SYSCALL', 'OLD_VERSION|MODIFIES_STATE|CONVERTER_MANAGED', 'res:ERRNO:DEC exe:CHARBUF:NA args:BYTEBUF:NA tid:PID:DEC pid:PID:DEC ptid:PID:DEC cwd:CHARBUF:NA fdlimit:UINT64:DEC pgft_maj:UINT64:DEC pgft_min:UINT64:DEC vm_size:UINT32:DEC vm_rss:UINT32:DEC vm_swap:UINT32:DEC comm:CHARBUF:NA cgroups:BYTEBUF:NA env:BYTEBUF:NA'],
+  [232, 'SIGNALDELIVER_E', 'signaldeliver', 'SIGNAL|TRACEPOINT', '', 'spid:PID:DEC dpid:PID:DEC sig:SIGTYPE:DEC'],
+  [233, 'SIGNALDELIVER_X', 'NA', 'UNKNOWN', 'UNUSED', ''],
+  [234, 'PROCINFO_E', 'procinfo', 'INTERNAL|METAEVENT', 'SKIPPARSERESET', 'cpu_usr:UINT64:DEC cpu_sys:UINT64:DEC'],
+  [235, 'PROCINFO_X', 'NA', 'UNKNOWN', 'UNUSED', ''],
+  [236, 'SYSCALL_GETDENTS_E', 'getdents', 'FILE|SYSCALL', 'OLD_VERSION|USES_FD|CONVERTER_MANAGED', 'fd:FD:NA'],
+  [237, 'SYSCALL_GETDENTS_X', 'getdents', 'FILE|SYSCALL', 'USES_FD|CONVERTER_MANAGED', 'res:ERRNO:DEC fd:FD:NA'],
+  [238, 'SYSCALL_GETDENTS64_E', 'getdents64', 'FILE|SYSCALL', 'OLD_VERSION|USES_FD|CONVERTER_MANAGED', 'fd:FD:NA'],
+  [239, 'SYSCALL_GETDENTS64_X', 'getdents64', 'FILE|SYSCALL', 'USES_FD|CONVERTER_MANAGED', 'res:ERRNO:DEC fd:FD:NA'],
+  [240, 'SYSCALL_SETNS_E', 'setns', 'PROCESS|SYSCALL', 'OLD_VERSION|USES_FD|CONVERTER_MANAGED', 'fd:FD:NA nstype:FLAGS32:HEX:clone_flags'],
+  [241, 'SYSCALL_SETNS_X', 'setns', 'PROCESS|SYSCALL', 'USES_FD|CONVERTER_MANAGED', 'res:ERRNO:DEC fd:FD:NA nstype:FLAGS32:HEX:clone_flags'],
+  [242, 'SYSCALL_FLOCK_E', 'flock', 'FILE|SYSCALL', 'OLD_VERSION|USES_FD|CONVERTER_MANAGED', 'fd:FD:NA operation:FLAGS32:HEX:flock_flags'],
+  [243, 'SYSCALL_FLOCK_X', 'flock', 'FILE|SYSCALL', 'USES_FD|CONVERTER_MANAGED', 'res:ERRNO:DEC fd:FD:NA operation:FLAGS32:HEX:flock_flags'],
+  [244, 'CPU_HOTPLUG_E', 'cpu_hotplug', 'SYSTEM|METAEVENT', 'SKIPPARSERESET|MODIFIES_STATE', 'cpu:UINT32:DEC action:UINT32:DEC'],
+  [245, 'CPU_HOTPLUG_X', 'NA', 'UNKNOWN', 'UNUSED', ''],
+  [246, 'SOCKET_ACCEPT_5_E', 'accept', 'NET|SYSCALL', 'OLD_VERSION|CREATES_FD|MODIFIES_STATE', ''],
+  [247, 'SOCKET_ACCEPT_5_X', 'accept', 'NET|SYSCALL', 'CREATES_FD|MODIFIES_STATE', 'fd:FD:DEC tuple:SOCKTUPLE:NA queuepct:UINT8:DEC queuelen:UINT32:DEC queuemax:UINT32:DEC'],
+  [248, 'SOCKET_ACCEPT4_5_E', 'accept', 'NET|SYSCALL', 'OLD_VERSION|CREATES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'flags:INT32:HEX'],
+  [249, 'SOCKET_ACCEPT4_5_X', 'accept', 'NET|SYSCALL', 'OLD_VERSION|CREATES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'fd:FD:DEC tuple:SOCKTUPLE:NA queuepct:UINT8:DEC queuelen:UINT32:DEC queuemax:UINT32:DEC'],
+  [250, 'SYSCALL_SEMOP_E', 'semop', 'PROCESS|SYSCALL', 'OLD_VERSION|CONVERTER_MANAGED', 'semid:INT32:DEC'],
+  [251, 'SYSCALL_SEMOP_X', 'semop', 'PROCESS|SYSCALL', 'CONVERTER_MANAGED', 'res:ERRNO:DEC nsops:UINT32:DEC sem_num_0:UINT16:DEC sem_op_0:INT16:DEC sem_flg_0:FLAGS16:HEX:semop_flags sem_num_1:UINT16:DEC sem_op_1:INT16:DEC sem_flg_1:FLAGS16:HEX:semop_flags semid:INT32:DEC'],
+  [252, 'SYSCALL_SEMCTL_E', 'semctl', 'PROCESS|SYSCALL', 'OLD_VERSION|CONVERTER_MANAGED', 'semid:INT32:DEC semnum:INT32:DEC cmd:FLAGS16:HEX:semctl_commands val:INT32:DEC'],
+  [253, 'SYSCALL_SEMCTL_X', 'semctl', 'PROCESS|SYSCALL', 'CONVERTER_MANAGED', 'res:ERRNO:DEC semid:INT32:DEC semnum:INT32:DEC cmd:FLAGS16:HEX:semctl_commands val:INT32:DEC'],
+  [254, 'SYSCALL_PPOLL_E', 'ppoll', 'WAIT|SYSCALL', 'OLD_VERSION|WAITS|CONVERTER_MANAGED', 'fds:FDLIST:DEC timeout:RELTIME:DEC sigmask:SIGSET:DEC'],
+  [255, 'SYSCALL_PPOLL_X', 'ppoll', 'WAIT|SYSCALL', 'WAITS|CONVERTER_MANAGED', 'res:ERRNO:DEC fds:FDLIST:DEC timeout:RELTIME:DEC sigmask:SIGSET:DEC'],
+  [256, 'SYSCALL_MOUNT_E', 'mount', 'FILE|SYSCALL', 'OLD_VERSION|MODIFIES_STATE|CONVERTER_MANAGED', 'flags:FLAGS32:HEX:mount_flags'],
+  [257, 'SYSCALL_MOUNT_X', 'mount', 'FILE|SYSCALL', 'MODIFIES_STATE|CONVERTER_MANAGED', 'res:ERRNO:DEC dev:CHARBUF:NA dir:FSPATH:NA type:CHARBUF:NA flags:FLAGS32:HEX:mount_flags'],
+  [258, 'SYSCALL_UMOUNT_E', 'umount', 'FILE|SYSCALL', 'OLD_VERSION|MODIFIES_STATE', 'flags:FLAGS32:HEX:umount_flags'],
+  [259, 'SYSCALL_UMOUNT_X', 'umount', 'FILE|SYSCALL', 'OLD_VERSION|MODIFIES_STATE|CONVERTER_MANAGED', 'res:ERRNO:DEC name:FSPATH:NA'],
+  [260, 'K8S_E', 'k8s', 'INTERNAL|METAEVENT', 'OLD_VERSION|SKIPPARSERESET|MODIFIES_STATE', 'json:CHARBUF:NA'],
+  [261, 'K8S_X', 'NA', 'UNKNOWN', 'UNUSED', ''],
+  [262, 'SYSCALL_SEMGET_E', 'semget', 'PROCESS|SYSCALL', 'OLD_VERSION|CONVERTER_MANAGED', 'key:INT32:HEX nsems:INT32:DEC semflg:FLAGS32:HEX:semget_flags'],
+  [263, 'SYSCALL_SEMGET_X', 'semget', 'PROCESS|SYSCALL', 'CONVERTER_MANAGED', 'res:ERRNO:DEC key:INT32:HEX nsems:INT32:DEC semflg:FLAGS32:HEX:semget_flags'],
+  [264, 'SYSCALL_ACCESS_E', 'access', 'FILE|SYSCALL', 'OLD_VERSION|CONVERTER_MANAGED', 'mode:FLAGS32:HEX:access_flags'],
+  [265, 'SYSCALL_ACCESS_X', 'access', 'FILE|SYSCALL', 'CONVERTER_MANAGED', 'res:ERRNO:DEC name:FSPATH:NA mode:FLAGS32:HEX:access_flags'],
+  [266, 'SYSCALL_CHROOT_E', 'chroot', 'PROCESS|SYSCALL', 'OLD_VERSION|MODIFIES_STATE', ''],
+  [267, 'SYSCALL_CHROOT_X', 'chroot', 'PROCESS|SYSCALL', 'MODIFIES_STATE', 'res:ERRNO:DEC path:FSPATH:NA'],
+  [268, 'TRACER_E', 'tracer', 'OTHER|METAEVENT', 'OLD_VERSION', 'id:INT64:DEC tags:CHARBUFARRAY:NA args:CHARBUF_PAIR_ARRAY:NA'],
+  [269, 'TRACER_X', 'NA', 'UNKNOWN', 'UNUSED', 'id:INT64:DEC tags:CHARBUFARRAY:NA args:CHARBUF_PAIR_ARRAY:NA'],
+  [270, 'MESOS_E', 'mesos', 'INTERNAL|METAEVENT', 'OLD_VERSION|SKIPPARSERESET|MODIFIES_STATE', 'json:CHARBUF:NA'],
+  [271, 'MESOS_X', 'NA', 'UNKNOWN', 'UNUSED', ''],
+  [272, 'CONTAINER_JSON_E', 'container', 'PROCESS|METAEVENT', 'OLD_VERSION|MODIFIES_STATE|CONVERTER_MANAGED', 'json:CHARBUF:NA'],
+  [273, 'CONTAINER_JSON_X', 'NA', 'UNKNOWN', 'UNUSED', ''],
+  [274, 'SYSCALL_SETSID_E', 'setsid', 'PROCESS|SYSCALL', 'OLD_VERSION|MODIFIES_STATE', ''],
+  [275, 'SYSCALL_SETSID_X', 'setsid', 'PROCESS|SYSCALL', 'MODIFIES_STATE', 'res:PID:DEC'],
+  [276, 'SYSCALL_MKDIR_2_E', 'mkdir', 'FILE|SYSCALL', 'OLD_VERSION|CONVERTER_MANAGED', 'mode:UINT32:HEX'],
+  [277, 'SYSCALL_MKDIR_2_X', 'mkdir', 'FILE|SYSCALL', 'CONVERTER_MANAGED', 'res:ERRNO:DEC path:FSPATH:NA mode:UINT32:HEX'],
+  [278, 'SYSCALL_RMDIR_2_E', 'rmdir', 'FILE|SYSCALL', 'OLD_VERSION', ''],
+  [279, 'SYSCALL_RMDIR_2_X', 'rmdir', 'FILE|SYSCALL', '', 'res:ERRNO:DEC path:FSPATH:NA'],
+  [280, 'NOTIFICATION_E', 'notification', 'OTHER|METAEVENT', 'SKIPPARSERESET', 'id:CHARBUF:DEC desc:CHARBUF:NA'],
+  [281, 'NOTIFICATION_X', 'NA', 'UNKNOWN', 'UNUSED', ''],
+  [282, 'SYSCALL_EXECVE_17_E', 'execve', 'PROCESS|SYSCALL', 'OLD_VERSION|MODIFIES_STATE|CONVERTER_MANAGED', ''],
+  [283, 'SYSCALL_EXECVE_17_X', 'execve', 'PROCESS|SYSCALL', 'OLD_VERSION|MODIFIES_STATE|CONVERTER_MANAGED', 'res:ERRNO:DEC exe:CHARBUF:NA args:BYTEBUF:NA tid:PID:DEC pid:PID:DEC ptid:PID:DEC cwd:CHARBUF:NA fdlimit:UINT64:DEC pgft_maj:UINT64:DEC pgft_min:UINT64:DEC vm_size:UINT32:DEC vm_rss:UINT32:DEC vm_swap:UINT32:DEC comm:CHARBUF:NA cgroups:BYTEBUF:NA env:BYTEBUF:NA tty:INT32:DEC'],
+  [284, 'SYSCALL_UNSHARE_E', 'unshare', 'PROCESS|SYSCALL', 'OLD_VERSION|CONVERTER_MANAGED', 'flags:FLAGS32:HEX:clone_flags'],
+  [285, 'SYSCALL_UNSHARE_X', 'unshare', 'PROCESS|SYSCALL', 'CONVERTER_MANAGED', 'res:ERRNO:DEC flags:FLAGS32:HEX:clone_flags'],
+  [286, 'INFRASTRUCTURE_EVENT_E', 'infra', 'INTERNAL|METAEVENT', 'SKIPPARSERESET', 'source:CHARBUF:DEC name:CHARBUF:NA description:CHARBUF:NA scope:CHARBUF:NA'],
+  [287, 'INFRASTRUCTURE_EVENT_X', 'NA', 'UNKNOWN', 'UNUSED', ''],
+  [288, 'SYSCALL_EXECVE_18_E', 'execve', 'PROCESS|SYSCALL', 'OLD_VERSION|MODIFIES_STATE|CONVERTER_MANAGED', 'filename:FSPATH:NA'],
+  [289, 'SYSCALL_EXECVE_18_X', 'execve', 'PROCESS|SYSCALL', 'OLD_VERSION|MODIFIES_STATE|CONVERTER_MANAGED', 'res:ERRNO:DEC exe:CHARBUF:NA args:BYTEBUF:NA tid:PID:DEC pid:PID:DEC ptid:PID:DEC cwd:CHARBUF:NA fdlimit:UINT64:DEC pgft_maj:UINT64:DEC pgft_min:UINT64:DEC vm_size:UINT32:DEC vm_rss:UINT32:DEC vm_swap:UINT32:DEC comm:CHARBUF:NA cgroups:BYTEBUF:NA env:BYTEBUF:NA tty:INT32:DEC'],
+  [290, 'PAGE_FAULT_E', 'page_fault', 'OTHER|TRACEPOINT', 'SKIPPARSERESET', 'addr:UINT64:HEX ip:UINT64:HEX error:FLAGS32:HEX:pf_flags'],
+  [291, 'PAGE_FAULT_X', 'NA', 'UNKNOWN', 'UNUSED', ''],
+  [292, 'SYSCALL_EXECVE_19_E', 'execve', 'PROCESS|SYSCALL', 'OLD_VERSION|MODIFIES_STATE|CONVERTER_MANAGED', 'filename:FSPATH:NA'],
+  [293, 'SYSCALL_EXECVE_19_X', 'execve', 'PROCESS|SYSCALL', 'MODIFIES_STATE|CONVERTER_MANAGED', 'res:ERRNO:DEC exe:CHARBUF:NA args:BYTEBUF:NA tid:PID:DEC pid:PID:DEC ptid:PID:DEC cwd:CHARBUF:NA fdlimit:UINT64:DEC pgft_maj:UINT64:DEC pgft_min:UINT64:DEC vm_size:UINT32:DEC vm_rss:UINT32:DEC vm_swap:UINT32:DEC comm:CHARBUF:NA cgroups:BYTEBUF:NA env:BYTEBUF:NA tty:UINT32:DEC vpgid:PID:DEC loginuid:UID:DEC flags:FLAGS32:HEX:execve_flags cap_inheritable:UINT64:HEX cap_permitted:UINT64:HEX cap_effective:UINT64:HEX exe_ino:UINT64:DEC exe_ino_ctime:ABSTIME:DEC exe_ino_mtime:ABSTIME:DEC uid:UID:DEC trusted_exepath:FSPATH:NA pgid:PID:NA gid:GID:DEC filename:FSPATH:NA'],
+  [294, 'SYSCALL_SETPGID_E', 'setpgid', 'PROCESS|SYSCALL', 'OLD_VERSION|CONVERTER_MANAGED', 'pid:PID:DEC pgid:PID:DEC'],
+  [295, 'SYSCALL_SETPGID_X', 'setpgid', 'PROCESS|SYSCALL', 'CONVERTER_MANAGED', 'res:ERRNO:DEC pid:PID:DEC pgid:PID:DEC'],
+  [296, 'SYSCALL_BPF_E', 'bpf', 'OTHER|SYSCALL', 'OLD_VERSION|CREATES_FD|CONVERTER_MANAGED', 'cmd:INT64:DEC'],
+  [297, 'SYSCALL_BPF_X', 'bpf', 'OTHER|SYSCALL', 'OLD_VERSION|CREATES_FD|CONVERTER_MANAGED', 'res_or_fd:DYN:DEC:dyn=bpf'],
+  [298, 'SYSCALL_SECCOMP_E', 'seccomp', 'OTHER|SYSCALL', 'OLD_VERSION|CONVERTER_MANAGED', 'op:UINT64:DEC flags:UINT64:HEX'],
+  [299, 'SYSCALL_SECCOMP_X', 'seccomp', 'OTHER|SYSCALL', 'CONVERTER_MANAGED', 'res:ERRNO:DEC op:UINT64:DEC flags:UINT64:HEX'],
+  [300, 'SYSCALL_UNLINK_2_E', 'unlink', 'FILE|SYSCALL', 'OLD_VERSION', ''],
+  [301, 'SYSCALL_UNLINK_2_X', 'unlink', 'FILE|SYSCALL', '', 'res:ERRNO:DEC path:FSPATH:NA'],
+  [302, 'SYSCALL_UNLINKAT_2_E', 'unlinkat', 'FILE|SYSCALL', 'OLD_VERSION', ''],
+  [303, 'SYSCALL_UNLINKAT_2_X', 'unlinkat', 'FILE|SYSCALL', 'USES_FD', 'res:ERRNO:DEC dirfd:FD:DEC name:FSRELPATH:NA:@1 flags:FLAGS32:HEX:unlinkat_flags'],
+  [304, 'SYSCALL_MKDIRAT_E', 'mkdirat', 'FILE|SYSCALL', 'OLD_VERSION', ''],
+  [305, 'SYSCALL_MKDIRAT_X', 'mkdirat', 'FILE|SYSCALL', 'USES_FD', 'res:ERRNO:DEC dirfd:FD:DEC path:FSRELPATH:NA:@1 mode:UINT32:HEX'],
+  [306, 'SYSCALL_OPENAT_2_E', 'openat', 'FILE|SYSCALL', 'CREATES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'dirfd:FD:DEC name:FSRELPATH:NA:@0 flags:FLAGS32:HEX:file_flags mode:UINT32:OCT'],
+  [307, 'SYSCALL_OPENAT_2_X', 'openat', 'FILE|SYSCALL', 'CREATES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'fd:FD:DEC dirfd:FD:DEC name:FSRELPATH:NA:@1 flags:FLAGS32:HEX:file_flags mode:UINT32:OCT dev:UINT32:HEX ino:UINT64:DEC'],
+  [308, 'SYSCALL_LINK_2_E', 'link', 'FILE|SYSCALL', 'OLD_VERSION', ''],
+  [309, 'SYSCALL_LINK_2_X', 'link', 'FILE|SYSCALL', '', 'res:ERRNO:DEC oldpath:FSPATH:NA newpath:FSPATH:NA'],
+  [310, 'SYSCALL_LINKAT_2_E', 'linkat', 'FILE|SYSCALL', 'OLD_VERSION', ''],
+  [311, 'SYSCALL_LINKAT_2_X', 'linkat', 'FILE|SYSCALL', '', 'res:ERRNO:DEC olddir:FD:DEC oldpath:FSRELPATH:NA:@1 newdir:FD:DEC newpath:FSRELPATH:NA:@3 flags:FLAGS32:HEX:linkat_flags'],
+  [312, 'SYSCALL_FCHMODAT_E', 'fchmodat', 'FILE|SYSCALL', 'OLD_VERSION', ''],
+  [313, 'SYSCALL_FCHMODAT_X', 'fchmodat', 'FILE|SYSCALL', 'USES_FD', 'res:ERRNO:DEC dirfd:FD:DEC filename:FSRELPATH:NA:@1 mode:MODE:OCT:chmod_mode'],
+  [314, 'SYSCALL_CHMOD_E', 'chmod', 'FILE|SYSCALL', 'OLD_VERSION', ''],
+  [315, 'SYSCALL_CHMOD_X', 'chmod', 'FILE|SYSCALL', '', 'res:ERRNO:DEC filename:FSPATH:NA mode:MODE:OCT:chmod_mode'],
+  [316, 'SYSCALL_FCHMOD_E', 'fchmod', 'FILE|SYSCALL', 'OLD_VERSION', ''],
+  [317, 'SYSCALL_FCHMOD_X', 'fchmod', 'FILE|SYSCALL', 'USES_FD', 'res:ERRNO:DEC fd:FD:DEC mode:MODE:OCT:chmod_mode'],
+  [318, 'SYSCALL_RENAMEAT2_E', 'renameat2', 'FILE|SYSCALL', 'OLD_VERSION', ''],
+  [319, 'SYSCALL_RENAMEAT2_X', 'renameat2', 'FILE|SYSCALL', '', 'res:ERRNO:DEC olddirfd:FD:DEC oldpath:FSRELPATH:NA:@1 newdirfd:FD:DEC newpath:FSRELPATH:NA:@3 flags:FLAGS32:HEX:renameat2_flags'],
+  [320, 'SYSCALL_USERFAULTFD_E', 'userfaultfd', 'FILE|SYSCALL', 'OLD_VERSION|CREATES_FD|MODIFIES_STATE', ''],
+  [321, 'SYSCALL_USERFAULTFD_X', 'userfaultfd', 'FILE|SYSCALL', 'CREATES_FD|MODIFIES_STATE', 'res:ERRNO:DEC flags:FLAGS32:HEX:file_flags'],
+  [322, 'PLUGINEVENT_E', 'pluginevent', 'OTHER|PLUGIN', 'LARGE_PAYLOAD', 'plugin_id:UINT32:DEC event_data:BYTEBUF:NA'],
+  [323, 'PLUGINEVENT_X', 'NA', 'UNKNOWN', 'UNUSED', ''],
+  [324, 'CONTAINER_JSON_2_E', 'container', 'PROCESS|METAEVENT', 'MODIFIES_STATE|LARGE_PAYLOAD', 'json:CHARBUF:NA'],
+  [325, 'CONTAINER_JSON_2_X', 'NA', 'UNKNOWN', 'UNUSED', ''],
+  [326, 'SYSCALL_OPENAT2_E', 'openat2', 'FILE|SYSCALL', 'CREATES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'dirfd:FD:DEC name:FSRELPATH:NA:@0 flags:FLAGS32:HEX:file_flags mode:UINT32:OCT resolve:FLAGS32:HEX:openat2_flags'],
+  [327, 'SYSCALL_OPENAT2_X', 'openat2', 'FILE|SYSCALL', 'CREATES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'fd:FD:DEC dirfd:FD:DEC name:FSRELPATH:NA:@1 flags:FLAGS32:HEX:file_flags mode:UINT32:OCT resolve:FLAGS32:HEX:openat2_flags dev:UINT32:HEX ino:UINT64:DEC'],
+  [328, 'SYSCALL_MPROTECT_E', 'mprotect', 'MEMORY|SYSCALL', 'OLD_VERSION|CONVERTER_MANAGED', 'addr:UINT64:HEX length:UINT64:DEC prot:FLAGS32:HEX:prot_flags'],
+  [329, 'SYSCALL_MPROTECT_X', 'mprotect', 'MEMORY|SYSCALL', 'CONVERTER_MANAGED', 'res:ERRNO:DEC addr:UINT64:HEX length:UINT64:DEC prot:FLAGS32:HEX:prot_flags'],
+  [330, 'SYSCALL_EXECVEAT_E', 'execveat', 'PROCESS|SYSCALL', 'OLD_VERSION|MODIFIES_STATE|CONVERTER_MANAGED', 'dirfd:FD:DEC pathname:FSRELPATH:NA:@0 flags:FLAGS32:HEX:execveat_flags'],
+  [331, 'SYSCALL_EXECVEAT_X', 'execveat', 'PROCESS|SYSCALL', 'MODIFIES_STATE|CONVERTER_MANAGED', 'res:ERRNO:DEC exe:CHARBUF:NA args:BYTEBUF:NA tid:PID:DEC pid:PID:DEC ptid:PID:DEC cwd:CHARBUF:NA fdlimit:UINT64:DEC pgft_maj:UINT64:DEC pgft_min:UINT64:DEC vm_size:UINT32:DEC vm_rss:UINT32:DEC vm_swap:UINT32:DEC comm:CHARBUF:NA cgroups:BYTEBUF:NA env:BYTEBUF:NA tty:UINT32:DEC vpgid:PID:DEC loginuid:UID:DEC flags:FLAGS32:HEX:execve_flags cap_inheritable:UINT64:HEX cap_permitted:UINT64:HEX cap_effective:UINT64:HEX exe_ino:UINT64:DEC exe_ino_ctime:ABSTIME:DEC exe_ino_mtime:ABSTIME:DEC uid:UID:DEC trusted_exepath:FSPATH:NA pgid:PID:NA gid:GID:DEC'],
+  [332, 'SYSCALL_COPY_FILE_RANGE_E', 'copy_file_range', 'FILE|SYSCALL', 'OLD_VERSION|USES_FD|READS_FROM_FD|WRITES_TO_FD|CONVERTER_MANAGED', 'fdin:FD:DEC offin:UINT64:DEC len:UINT64:DEC'],
+  [333, 'SYSCALL_COPY_FILE_RANGE_X', 'copy_file_range', 'FILE|SYSCALL', 'USES_FD|READS_FROM_FD|WRITES_TO_FD|CONVERTER_MANAGED', 'res:ERRNO:DEC fdout:FD:DEC offout:UINT64:DEC fdin:FD:DEC offin:UINT64:DEC len:UINT64:DEC'],
+  [334, 'SYSCALL_CLONE3_E', 'clone3', 'PROCESS|SYSCALL', 'OLD_VERSION|MODIFIES_STATE', ''],
+  [335, 'SYSCALL_CLONE3_X', 'clone3', 'PROCESS|SYSCALL', 'MODIFIES_STATE|CONVERTER_MANAGED', 'res:PID:DEC exe:CHARBUF:NA args:BYTEBUF:NA tid:PID:DEC pid:PID:DEC ptid:PID:DEC cwd:CHARBUF:NA fdlimit:INT64:DEC pgft_maj:UINT64:DEC pgft_min:UINT64:DEC vm_size:UINT32:DEC vm_rss:UINT32:DEC vm_swap:UINT32:DEC comm:CHARBUF:NA cgroups:BYTEBUF:NA flags:FLAGS32:HEX:clone_flags uid:UINT32:DEC gid:UINT32:DEC vtid:PID:DEC vpid:PID:DEC pidns_init_start_ts:UINT64:DEC'],
+  [336, 'SYSCALL_OPEN_BY_HANDLE_AT_E', 'open_by_handle_at', 'FILE|SYSCALL', 'OLD_VERSION|CREATES_FD|MODIFIES_STATE', ''],
+  [337, 'SYSCALL_OPEN_BY_HANDLE_AT_X', 'open_by_handle_at', 'FILE|SYSCALL', 'CREATES_FD|MODIFIES_STATE', 'fd:FD:DEC mountfd:FD:DEC flags:FLAGS32:HEX:file_flags path:FSPATH:NA dev:UINT32:HEX ino:UINT64:DEC'],
+  [338, 'SYSCALL_IO_URING_SETUP_E', 'io_uring_setup', 'IO_OTHER|SYSCALL', 'OLD_VERSION|CREATES_FD|MODIFIES_STATE', ''],
+  [339, 'SYSCALL_IO_URING_SETUP_X', 'io_uring_setup', 'IO_OTHER|SYSCALL', 'CREATES_FD|MODIFIES_STATE', 'res:ERRNO:DEC entries:UINT32:DEC sq_entries:UINT32:DEC cq_entries:UINT32:DEC flags:FLAGS32:HEX:io_uring_setup_flags sq_thread_cpu:UINT32:DEC sq_thread_idle:UINT32:DEC features:FLAGS32:HEX:io_uring_setup_feats'],
+  [340, 'SYSCALL_IO_URING_ENTER_E', 'io_uring_enter', 'IO_OTHER|SYSCALL', 'OLD_VERSION', ''],
+  [341, 'SYSCALL_IO_URING_ENTER_X', 'io_uring_enter', 'IO_OTHER|SYSCALL', 'USES_FD', 'res:ERRNO:DEC fd:FD:DEC to_submit:UINT32:DEC min_complete:UINT32:DEC flags:FLAGS32:HEX:io_uring_enter_flags sig:SIGSET:DEC'],
+  [342, 'SYSCALL_IO_URING_REGISTER_E', 'io_uring_register', 'IO_OTHER|SYSCALL', 'OLD_VERSION', ''],
+  [343, 'SYSCALL_IO_URING_REGISTER_X', 'io_uring_register', 'IO_OTHER|SYSCALL', 'USES_FD', 'res:ERRNO:DEC fd:FD:DEC opcode:ENUMFLAGS16:DEC:io_uring_register_opcodes arg:UINT64:HEX nr_args:UINT32:DEC'],
+  [344, 'SYSCALL_MLOCK_E', 'mlock', 'MEMORY|SYSCALL', 'OLD_VERSION', ''],
+  [345, 'SYSCALL_MLOCK_X', 'mlock', 'MEMORY|SYSCALL', '', 'res:ERRNO:DEC addr:UINT64:HEX len:UINT64:DEC'],
+  [346, 'SYSCALL_MUNLOCK_E', 'munlock', 'MEMORY|SYSCALL', 'OLD_VERSION', ''],
+  [347, 'SYSCALL_MUNLOCK_X', 'munlock', 'MEMORY|SYSCALL', '', 'res:ERRNO:DEC addr:UINT64:HEX len:UINT64:DEC'],
+  [348, 'SYSCALL_MLOCKALL_E', 'mlockall', 'MEMORY|SYSCALL', 'OLD_VERSION', ''],
+  [349, 'SYSCALL_MLOCKALL_X', 'mlockall', 'MEMORY|SYSCALL', '', 'res:ERRNO:DEC flags:FLAGS32:HEX:mlockall_flags'],
+  [350, 'SYSCALL_MUNLOCKALL_E', 'munlockall', 'MEMORY|SYSCALL', 'OLD_VERSION', ''],
+  [351, 'SYSCALL_MUNLOCKALL_X', 'munlockall', 'MEMORY|SYSCALL', '', 'res:ERRNO:DEC'],
+  [352, 'SYSCALL_CAPSET_E', 'capset', 'PROCESS|SYSCALL', 'OLD_VERSION|MODIFIES_STATE', ''],
+  [353, 'SYSCALL_CAPSET_X', 'capset', 'PROCESS|SYSCALL', 'MODIFIES_STATE', 'res:ERRNO:DEC cap_inheritable:UINT64:HEX cap_permitted:UINT64:HEX cap_effective:UINT64:HEX'],
+  [354, 'USER_ADDED_E', 'useradded', 'PROCESS|METAEVENT', 'MODIFIES_STATE', 'uid:UINT32:DEC gid:UINT32:DEC name:CHARBUF:NA home:CHARBUF:NA shell:CHARBUF:NA container_id:CHARBUF:NA'],
+  [355, 'USER_ADDED_X', 'NA', 'UNKNOWN', 'UNUSED', ''],
+  [356, 'USER_DELETED_E', 'userdeleted', 'PROCESS|METAEVENT', 'MODIFIES_STATE', 'uid:UINT32:DEC gid:UINT32:DEC name:CHARBUF:NA home:CHARBUF:NA shell:CHARBUF:NA container_id:CHARBUF:NA'],
+  [357, 'USER_DELETED_X', 'NA', 'UNKNOWN', 'UNUSED', ''],
+  [358, 'GROUP_ADDED_E', 'groupadded', 'PROCESS|METAEVENT', 'MODIFIES_STATE', 'gid:UINT32:DEC name:CHARBUF:NA container_id:CHARBUF:NA'],
+  [359, 'GROUP_ADDED_X', 'NA', 'UNKNOWN', 'UNUSED', ''],
+  [360, 'GROUP_DELETED_E', 'groupdeleted', 'PROCESS|METAEVENT', 'MODIFIES_STATE', 'gid:UINT32:DEC name:CHARBUF:NA container_id:CHARBUF:NA'],
+  [361, 'GROUP_DELETED_X', 'NA', 'UNKNOWN', 'UNUSED', ''],
+  [362, 'SYSCALL_DUP2_E', 'dup2', 'IO_OTHER|SYSCALL', 'OLD_VERSION|CREATES_FD|USES_FD|MODIFIES_STATE', 'fd:FD:DEC'],
+  [363, 'SYSCALL_DUP2_X', 'dup2', 'IO_OTHER|SYSCALL', 'CREATES_FD|USES_FD|MODIFIES_STATE', 'res:FD:DEC oldfd:FD:DEC newfd:FD:DEC'],
+  [364, 'SYSCALL_DUP3_E', 'dup3', 'IO_OTHER|SYSCALL', 'OLD_VERSION|CREATES_FD|USES_FD|MODIFIES_STATE', 'fd:FD:DEC'],
+  [365, 'SYSCALL_DUP3_X', 'dup3', 'IO_OTHER|SYSCALL', 'CREATES_FD|USES_FD|MODIFIES_STATE', 'res:FD:DEC oldfd:FD:DEC newfd:FD:DEC flags:FLAGS32:HEX:file_flags'],
+  [366, 'SYSCALL_DUP_1_E', 'dup', 'IO_OTHER|SYSCALL', 'OLD_VERSION|CREATES_FD|USES_FD|MODIFIES_STATE', 'fd:FD:DEC'],
+  [367, 'SYSCALL_DUP_1_X', 'dup', 'IO_OTHER|SYSCALL', 'CREATES_FD|USES_FD|MODIFIES_STATE', 'res:FD:DEC oldfd:FD:DEC'],
+  [368, 'SYSCALL_BPF_2_E', 'bpf', 'OTHER|SYSCALL', 'OLD_VERSION|CREATES_FD', 'cmd:INT64:DEC'],
+  [369, 'SYSCALL_BPF_2_X', 'bpf', 'OTHER|SYSCALL', 'CREATES_FD', 'fd:FD:DEC cmd:ENUMFLAGS32:DEC:bpf_commands'],
+  [370, 'SYSCALL_MLOCK2_E', 'mlock2', 'MEMORY|SYSCALL', 'OLD_VERSION', ''],
+  [371, 'SYSCALL_MLOCK2_X', 'mlock2', 'MEMORY|SYSCALL', '', 'res:ERRNO:DEC addr:UINT64:HEX len:UINT64:DEC flags:FLAGS32:HEX:mlock2_flags'],
+  [372, 'SYSCALL_FSCONFIG_E', 'fsconfig', 'SYSTEM|SYSCALL', 'OLD_VERSION', ''],
+  [373, 'SYSCALL_FSCONFIG_X', 'fsconfig', 'SYSTEM|SYSCALL', 'USES_FD', 'res:ERRNO:DEC fd:FD:DEC cmd:ENUMFLAGS32:DEC:fsconfig_cmds key:CHARBUF:NA value_bytebuf:BYTEBUF:NA value_charbuf:CHARBUF:NA aux:INT32:DEC'],
+  [374, 'SYSCALL_EPOLL_CREATE_E', 'epoll_create', 'WAIT|SYSCALL', 'OLD_VERSION|CREATES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'size:INT32:DEC'],
+  [375, 'SYSCALL_EPOLL_CREATE_X', 'epoll_create', 'WAIT|SYSCALL', 'CREATES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'res:ERRNO:DEC size:INT32:DEC'],
+  [376, 'SYSCALL_EPOLL_CREATE1_E', 'epoll_create1', 'WAIT|SYSCALL', 'OLD_VERSION|CREATES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'flags:FLAGS32:HEX:epoll_create1_flags'],
+  [377, 'SYSCALL_EPOLL_CREATE1_X', 'epoll_create1', 'WAIT|SYSCALL', 'CREATES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'res:ERRNO:DEC flags:FLAGS32:HEX:epoll_create1_flags'],
+  [378, 'SYSCALL_CHOWN_E', 'chown', 'FILE|SYSCALL', 'OLD_VERSION', ''],
+  [379, 'SYSCALL_CHOWN_X', 'chown', 'FILE|SYSCALL', '', 'res:ERRNO:DEC path:FSPATH:NA uid:UINT32:DEC gid:UINT32:DEC'],
+  [380, 'SYSCALL_LCHOWN_E', 'lchown', 'FILE|SYSCALL', 'OLD_VERSION', ''],
+  [381, 'SYSCALL_LCHOWN_X', 'lchown', 'FILE|SYSCALL', '', 'res:ERRNO:DEC path:FSPATH:NA uid:UINT32:DEC gid:UINT32:DEC'],
+  [382, 'SYSCALL_FCHOWN_E', 'fchown', 'FILE|SYSCALL', 'OLD_VERSION', ''],
+  [383, 'SYSCALL_FCHOWN_X', 'fchown', 'FILE|SYSCALL', 'USES_FD', 'res:ERRNO:DEC fd:FD:DEC uid:UINT32:DEC gid:UINT32:DEC'],
+  [384, 'SYSCALL_FCHOWNAT_E', 'fchownat', 'FILE|SYSCALL', 'OLD_VERSION', ''],
+  [385, 'SYSCALL_FCHOWNAT_X', 'fchownat', 'FILE|SYSCALL', 'USES_FD', 'res:ERRNO:DEC dirfd:FD:DEC pathname:FSRELPATH:NA:@1 uid:UINT32:DEC gid:UINT32:DEC flags:FLAGS32:HEX:fchownat_flags'],
+  [386, 'SYSCALL_UMOUNT_1_E', 'umount', 'FILE|SYSCALL', 'OLD_VERSION|MODIFIES_STATE', ''],
+  [387, 'SYSCALL_UMOUNT_1_X', 'umount', 'FILE|SYSCALL', 'MODIFIES_STATE', 'res:ERRNO:DEC name:FSPATH:NA'],
+  [388, 'SOCKET_ACCEPT4_6_E', 'accept4', 'NET|SYSCALL', 'OLD_VERSION|CREATES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'flags:INT32:HEX'],
+  [389, 'SOCKET_ACCEPT4_6_X', 'accept4', 'NET|SYSCALL', 'CREATES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'fd:FD:DEC tuple:SOCKTUPLE:NA queuepct:UINT8:DEC queuelen:UINT32:DEC queuemax:UINT32:DEC flags:INT32:HEX'],
+  [390, 'SYSCALL_UMOUNT2_E', 'umount2', 'FILE|SYSCALL', 'OLD_VERSION|MODIFIES_STATE|CONVERTER_MANAGED', 'flags:FLAGS32:HEX:umount_flags'],
+  [391, 'SYSCALL_UMOUNT2_X', 'umount2', 'FILE|SYSCALL', 'MODIFIES_STATE|CONVERTER_MANAGED', 'res:ERRNO:DEC name:FSPATH:NA flags:FLAGS32:HEX:umount_flags'],
+  [392, 'SYSCALL_PIPE2_E', 'pipe2', 'IPC|SYSCALL', 'OLD_VERSION|CREATES_FD|MODIFIES_STATE', ''],
+  [393, 'SYSCALL_PIPE2_X', 'pipe2', 'IPC|SYSCALL', 'CREATES_FD|MODIFIES_STATE', 'res:ERRNO:DEC fd1:FD:DEC fd2:FD:DEC ino:UINT64:DEC flags:FLAGS32:HEX:file_flags'],
+  [394, 'SYSCALL_INOTIFY_INIT1_E', 'inotify_init1', 'IPC|SYSCALL', 'OLD_VERSION|CREATES_FD|MODIFIES_STATE', ''],
+  [395, 'SYSCALL_INOTIFY_INIT1_X', 'inotify_init1', 'IPC|SYSCALL', 'CREATES_FD|MODIFIES_STATE', 'res:FD:DEC flags:FLAGS16:HEX:file_flags'],
+  [396, 'SYSCALL_EVENTFD2_E', 'eventfd2', 'IPC|SYSCALL', 'OLD_VERSION|CREATES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'initval:UINT64:DEC'],
+  [397, 'SYSCALL_EVENTFD2_X', 'eventfd2', 'IPC|SYSCALL', 'CREATES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'res:FD:DEC flags:FLAGS16:HEX:file_flags initval:UINT64:DEC'],
+  [398, 'SYSCALL_SIGNALFD4_E', 'signalfd4', 'SIGNAL|SYSCALL', 'OLD_VERSION|CREATES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'fd:FD:DEC mask:UINT32:HEX'],
+  [399, 'SYSCALL_SIGNALFD4_X', 'signalfd4', 'SIGNAL|SYSCALL', 'CREATES_FD|MODIFIES_STATE|CONVERTER_MANAGED', 'res:FD:DEC flags:FLAGS16:HEX:file_flags fd:FD:DEC mask:UINT32:HEX'],
+  [400, 'SYSCALL_PRCTL_E', 'prctl', 'PROCESS|SYSCALL', 'OLD_VERSION|MODIFIES_STATE', ''],
+  [401, 'SYSCALL_PRCTL_X', 'prctl', 'PROCESS|SYSCALL', 'MODIFIES_STATE', 'res:ERRNO:DEC option:ENUMFLAGS32:DEC:prctl_options arg2_str:CHARBUF:NA arg2_int:INT64:DEC'],
+  [402, 'ASYNCEVENT_E', 'asyncevent', 'OTHER|METAEVENT', 'LARGE_PAYLOAD', 'plugin_id:UINT32:DEC name:CHARBUF:NA data:BYTEBUF:NA'],
+  [403, 'ASYNCEVENT_X', 'NA', 'UNKNOWN', 'UNUSED', ''],
+  [404, 'SYSCALL_MEMFD_CREATE_E', 'memfd_create', 'MEMORY|SYSCALL', 'OLD_VERSION|CREATES_FD|MODIFIES_STATE', ''],
+  [405, 'SYSCALL_MEMFD_CREATE_X', 'memfd_create', 'MEMORY|SYSCALL', 'CREATES_FD|MODIFIES_STATE', 'fd:FD:DEC name:CHARBUF:NA flags:FLAGS32:HEX:memfd_create_flags'],
+  [406, 'SYSCALL_PIDFD_GETFD_E', 'pidfd_getfd', 'PROCESS|SYSCALL', 'OLD_VERSION|CREATES_FD|MODIFIES_STATE', ''],
+  [407, 'SYSCALL_PIDFD_GETFD_X', 'pidfd_getfd', 'PROCESS|SYSCALL', 'CREATES_FD|MODIFIES_STATE', 'fd:FD:DEC pid_fd:FD:DEC target_fd:FD:DEC flags:UINT32:HEX'],
+  [408, 'SYSCALL_PIDFD_OPEN_E', 'pidfd_open', 'PROCESS|SYSCALL', 'OLD_VERSION|CREATES_FD|MODIFIES_STATE', ''],
+  [409, 'SYSCALL_PIDFD_OPEN_X', 'pidfd_open', 'PROCESS|SYSCALL', 'CREATES_FD|MODIFIES_STATE', 'fd:FD:DEC pid:PID:DEC flags:FLAGS32:HEX:pidfd_open_flags'],
+  [410, 'SYSCALL_INIT_MODULE_E', 'init_module', 'OTHER|SYSCALL', 'OLD_VERSION', ''],
+  [411, 'SYSCALL_INIT_MODULE_X', 'init_module', 'OTHER|SYSCALL', '', 'res:ERRNO:DEC img:BYTEBUF:NA length:UINT64:DEC uargs:CHARBUF:NA'],
+  [412, 'SYSCALL_FINIT_MODULE_E', 'finit_module', 'OTHER|SYSCALL', 'OLD_VERSION', ''],
+  [413, 'SYSCALL_FINIT_MODULE_X', 'finit_module', 'OTHER|SYSCALL', 'USES_FD|READS_FROM_FD', 'res:ERRNO:DEC fd:FD:DEC uargs:CHARBUF:NA flags:FLAGS32:HEX:finit_module_flags'],
+  [414, 'SYSCALL_MKNOD_E', 'mknod', 'OTHER|SYSCALL', 'OLD_VERSION', ''],
+  [415, 'SYSCALL_MKNOD_X', 'mknod', 'OTHER|SYSCALL', '', 'res:ERRNO:DEC path:FSPATH:NA mode:MODE:OCT:mknod_mode dev:UINT32:DEC'],
+  [416, 'SYSCALL_MKNODAT_E', 'mknodat', 'OTHER|SYSCALL', 'OLD_VERSION', ''],
+  [417, 'SYSCALL_MKNODAT_X', 'mknodat', 'OTHER|SYSCALL', 'USES_FD', 'res:ERRNO:DEC dirfd:FD:DEC path:FSRELPATH:NA:@1 mode:MODE:OCT:mknod_mode dev:UINT32:DEC'],
+  [418, 'SYSCALL_NEWFSTATAT_E', 'newfstatat', 'FILE|SYSCALL', 'OLD_VERSION', ''],
+  [419, 'SYSCALL_NEWFSTATAT_X', 'newfstatat', 'FILE|SYSCALL', 'USES_FD', 'res:ERRNO:DEC dirfd:FD:DEC path:FSRELPATH:NA:@1 flags:FLAGS32:HEX:newfstatat_flags'],
+  [420, 'SYSCALL_PROCESS_VM_READV_E', 'process_vm_readv', 'SYSCALL|IPC', 'OLD_VERSION', ''],
+  [421, 'SYSCALL_PROCESS_VM_READV_X', 'process_vm_readv', 'SYSCALL|IPC', '', 'res:INT64:DEC pid:PID:DEC data:BYTEBUF:NA'],
+  [422, 'SYSCALL_PROCESS_VM_WRITEV_E', 'process_vm_writev', 'SYSCALL|IPC', 'OLD_VERSION', ''],
+  [423, 'SYSCALL_PROCESS_VM_WRITEV_X', 'process_vm_writev', 'SYSCALL|IPC', '', 'res:INT64:DEC pid:PID:DEC data:BYTEBUF:NA'],
+  [424, 'SYSCALL_DELETE_MODULE_E', 'delete_module', 'OTHER|SYSCALL', 'OLD_VERSION', ''],
+  [425, 'SYSCALL_DELETE_MODULE_X', 'delete_module', 'OTHER|SYSCALL', '', 'res:ERRNO:DEC name:CHARBUF:NA flags:FLAGS32:HEX:delete_module_flags'],
+  [426, 'SYSCALL_SETREUID_E', 'setreuid', 'USER|SYSCALL', 'OLD_VERSION|MODIFIES_STATE', ''],
+  [427, 'SYSCALL_SETREUID_X', 'setreuid', 'USER|SYSCALL', 'MODIFIES_STATE', 'res:ERRNO:DEC ruid:UID:DEC euid:UID:DEC'],
+  [428, 'SYSCALL_SETREGID_E', 'setregid', 'USER|SYSCALL', 'OLD_VERSION', ''],
+  [429, 'SYSCALL_SETREGID_X', 'setregid', 'USER|SYSCALL', 'MODIFIES_STATE', 'res:ERRNO:DEC rgid:UID:DEC egid:UID:DEC'],
+  [430, 'ITER_TASK_E', 'task', 'ITER|PROCESS', 'MODIFIES_STATE', 'ppid:PID32:DEC pgid:PID32:DEC vpgid:PID32:DEC sid:PID32:DEC comm:CHARBUF:NA argv:CHARBUFARRAY:NA exepath:FSPATH:NA flags:FLAGS32:HEX:execve_flags env:CHARBUFARRAY:NA cwd:CHARBUF:NA fdlimit:UINT64:DEC euid:UID:DEC egid:GID:DEC cap_permitted:UINT64:HEX cap_effective:UINT64:HEX cap_inheritable:UINT64:HEX exe_ino_num:UINT64:DEC exe_ino_ctime:ABSTIME:DEC exe_ino_mtime:ABSTIME:DEC vm_size:UINT32:DEC vm_rss:UINT32:DEC vm_swap:UINT32:DEC pgft_maj:UINT64:DEC pgft_min:UINT64:DEC vtgid:PID32:DEC vpid:PID32:DEC pidns_init_start_ts:UINT64:DEC cgroups:CHARBUFARRAY:NA root:FSPATH:NA start_time:ABSTIME:DEC tty:UINT32:DEC loginuid:UID:DEC'],
+  [431, 'ITER_TASK_X', 'NA', 'UNKNOWN', 'UNUSED', ''],
+  [432, 'ITER_TASK_FILE_PIPE_E', 'task_file_pipe', 'ITER|FILE', 'MODIFIES_STATE', 'fd:FD32:DEC path:FSPATH:NA ino_num:UINT64:DEC'],
+  [433, 'ITER_TASK_FILE_PIPE_X', 'NA', 'UNKNOWN', 'UNUSED', ''],
+  [434, 'ITER_TASK_FILE_MEMFD_E', 'task_file_memfd', 'ITER|FILE', 'MODIFIES_STATE', 'fd:FD32:DEC path:FSPATH:NA ino_num:UINT64:DEC'],
+  [435, 'ITER_TASK_FILE_MEMFD_X', 'NA', 'UNKNOWN', 'UNUSED', ''],
+  [436, 'ITER_TASK_FILE_REGULAR_E', 'task_file_regular', 'ITER|FILE', 'MODIFIES_STATE', 'fd:FD32:DEC path:FSPATH:NA flags:FLAGS32:HEX:file_flags mnt_id:UINT32:DEC ino_num:UINT64:DEC'],
+  [437, 'ITER_TASK_FILE_REGULAR_X', 'NA', 'UNKNOWN', 'UNUSED', ''],
+  [438, 'ITER_TASK_FILE_DIRECTORY_E', 'task_file_directory', 'ITER|FILE', 'MODIFIES_STATE', 'fd:FD32:DEC path:FSPATH:NA ino_num:UINT64:DEC'],
+  [439, 'ITER_TASK_FILE_DIRECTORY_X', 'NA', 'UNKNOWN', 'UNUSED', ''],
+  [440, 'ITER_TASK_FILE_SOCKET_INET_E', 'task_file_socket_inet', 'ITER|FILE', 'MODIFIES_STATE', 'fd:FD32:DEC sk_type:UINT16:DEC sk_proto:UINT16:DEC local_ip:IPV4ADDR:HEX local_port:PORT:HEX remote_ip:IPV4ADDR:HEX remote_port:PORT:HEX ino_num:UINT64:DEC'],
+  [441, 'ITER_TASK_FILE_SOCKET_INET_X', 'NA', 'UNKNOWN', 'UNUSED', ''],
+  [442, 'ITER_TASK_FILE_SOCKET_INET6_E', 'task_file_socket_inet6', 'ITER|FILE', 'MODIFIES_STATE', 'fd:FD32:DEC sk_type:UINT16:DEC sk_proto:UINT16:DEC local_ip:IPV6ADDR:HEX local_port:PORT:HEX remote_ip:IPV6ADDR:HEX remote_port:PORT:HEX ino_num:UINT64:DEC'],
+  [443, 'ITER_TASK_FILE_SOCKET_INET6_X', 'NA', 'UNKNOWN', 'UNUSED', ''],
+  [444, 'ITER_TASK_FILE_SOCKET_UNIX_E', 'task_file_socket_unix', 'ITER|FILE', 'MODIFIES_STATE', 'fd:FD32:DEC sk_type:UINT16:DEC sk_proto:UINT16:DEC sk_pointer:UINT64:NA sun_path:FSPATH:NA ino_num:UINT64:DEC'],
+  [445, 'ITER_TASK_FILE_SOCKET_UNIX_X', 'NA', 'UNKNOWN', 'UNUSED', ''],
+  [446, 'ITER_TASK_FILE_SOCKET_NETLINK_E', 'task_file_socket_netlink', 'ITER|FILE', 'MODIFIES_STATE', 'fd:FD32:DEC sk_type:UINT16:DEC sk_proto:UINT16:DEC ino_num:UINT64:DEC'],
+  [447, 'ITER_TASK_FILE_SOCKET_NETLINK_X', 'NA', 'UNKNOWN', 'UNUSED', ''],
+  [448, 'ITER_TASK_FILE_ANON_INODE_E', 'task_file_anon_inode', 'ITER|FILE', 'MODIFIES_STATE', 'fd:FD32:DEC fd_type:FLAGS8:DEC:anon_inode_fd_types path:FSPATH:NA ino_num:UINT64:DEC'],
+  [449, 'ITER_TASK_FILE_ANON_INODE_X', 'NA', 'UNKNOWN', 'UNUSED', ''],
+  [450, 'SYSCALL_CLOSE_RANGE_E', 'NA', 'UNKNOWN', 'UNUSED', ''],
+  [451, 'SYSCALL_CLOSE_RANGE_X', 'close_range', 'IO_OTHER|SYSCALL', 'MODIFIES_STATE', 'res:ERRNO:DEC first:UINT32:DEC last:UINT32:DEC flags:FLAGS32:HEX:close_range_flags'],
+  [452, 'SYSCALL_KEYCTL_E', 'NA', 'UNKNOWN', 'UNUSED', ''],
+  [453, 'SYSCALL_KEYCTL_X', 'keyctl', 'OTHER|SYSCALL', '', 'res:ERRNO:DEC operation:ENUMFLAGS32:DEC:keyctl_operations arg2:DYN:DEC:dyn=keyctl arg3:DYN:DEC:dyn=keyctl arg4:DYN:DEC:dyn=keyctl arg5:DYN:DEC:dyn=keyctl'],
+];
+
+function bits<T extends Record<string, number>>(names: string, table: T, what: string): number {
+  if (names === '') return 0;
+  let v = 0;
+  for (const n of names.split('|')) {
+    const b = table[n];
+    if (b === undefined) throw new Error(`event table: unknown ${what} ${n}`);
+    v |= b;
+  }
+  return v;
+}
+
+function parseParam(spec: string): ScapParamInfo {
+  const [name, type, fmt, extra] = spec.split(':') as [string, PTName, PFName, string | undefined];
+  const t = PT[type];
+  const f = PF[fmt];
+  if (t === undefined || f === undefined) throw new Error(`event table: bad param ${spec}`);
+  let values: string | null = null;
+  let dirfd: number | null = null;
+  let dynamic: readonly DynamicType[] | null = null;
+  if (extra?.startsWith('@')) dirfd = Number(extra.slice(1));
+  else if (extra?.startsWith('dyn=')) dynamic = DYNAMIC_PARAMS[extra.slice(4)] ?? null;
+  else if (extra) values = extra;
+  return { name, type: t, fmt: f, values, dirfd, dynamic };
+}
+
+function build(): ScapEventInfo[] {
+  const out: ScapEventInfo[] = [];
+  for (const [code, id, name, cat, flags, params] of ROWS) {
+    out[code] = {
+      code,
+      id,
+      name,
+      dir: (code & 1) === 0 ? '>' : '<',
+      category: bits(cat, EC, 'category'),
+      flags: bits(flags, EF, 'flag'),
+      params: params === '' ? [] : params.split(' ').map(parseParam),
+    };
+  }
+  return out;
+}
+
+/** The table, indexed by event code (dense: every code below EVENT_CODE_COUNT is present). */
+export const EVENT_TABLE: readonly ScapEventInfo[] = build();
+
+/** Number of event codes known (libs' PPM_EVENT_MAX). */
+export const EVENT_CODE_COUNT = EVENT_TABLE.length;
+
+/** The event info of a code, or undefined for a code this table does not know. */
+export function eventInfo(code: number): ScapEventInfo | undefined {
+  return EVENT_TABLE[code];
+}
+
+/**
+ * The newest code for an event name and direction (the one current drivers emit, i.e. without
+ * EF_OLD_VERSION when there is one), e.g. `latestCode('execve', '<')` → 293 (EXECVE_19_X).
+ */
+export function latestCode(name: string, dir: '>' | '<'): number | undefined {
+  let best: ScapEventInfo | undefined;
+  for (const e of EVENT_TABLE) {
+    if (e.name !== name || e.dir !== dir) continue;
+    if (!best || (best.flags & EF.OLD_VERSION && !(e.flags & EF.OLD_VERSION)) || (!(best.flags & EF.OLD_VERSION) === !(e.flags & EF.OLD_VERSION) && e.code > best.code)) best = e;
+  }
+  return best?.code;
+}
+
+/** Every code carrying an event name (all layouts, both directions), ascending. */
+export function codesOf(name: string): number[] {
+  const out: number[] = [];
+  for (const e of EVENT_TABLE) if (e.name === name) out.push(e.code);
+  return out;
+}
