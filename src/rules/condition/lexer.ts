@@ -9,7 +9,7 @@
  * Every mode ends in a one-character catch-all token (`Garbage`) so the lexer itself never
  * fails; the parser turns a misplaced token into Falco's error message for that place.
  */
-import { createToken, Lexer, type CustomPatternMatcherFunc, type TokenType } from 'chevrotain';
+import { createToken, Lexer, type CustomPatternMatcherFunc, type TokenType } from './chevrotain.js';
 
 const BLANKS = /[ \t\b\r\n]+/;
 

@@ -8,7 +8,7 @@
  *
  * Error messages are Falco's (libsinsp filter/parser.cpp) and point at the offending token.
  */
-import { EmbeddedActionsParser, EOF, type IToken, type TokenType } from 'chevrotain';
+import { EmbeddedActionsParser, EOF, type IToken, type TokenType } from './chevrotain.js';
 import {
   allTokens,
   And,
