@@ -45,6 +45,12 @@ const volatile char comm_value[16] = {};
 const volatile __u32 cgroup_filter = 0; /* record only tasks whose cgroup id is in `cgroups` */
 const volatile __u32 capture_env = 0;
 const volatile __u32 snaplen = 0;
+/* Ring buffer wakeups: records are written without waking the reader (BPF_RB_NO_WAKEUP), which
+ * polls on a short timer instead; once `wakeup_bytes` are waiting the reader is woken at once, at
+ * most every `wakeup_gap_ns` per cpu. 0 = the kernel's default (a wakeup per record whenever the
+ * reader has caught up), which costs an interrupt per record: most of the tracing cost. */
+const volatile __u32 wakeup_bytes = 0;
+const volatile __u64 wakeup_gap_ns = 1000000;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -114,6 +120,30 @@ struct {
 	__type(key, int);
 	__type(value, struct stash);
 } stashes SEC(".maps");
+
+/* Per cpu: when this cpu last forced a wakeup. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} last_wakeup SEC(".maps");
+
+static __always_inline __u64 output_flags(__u64 now)
+{
+	if (!wakeup_bytes)
+		return 0;
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) < wakeup_bytes)
+		return BPF_RB_NO_WAKEUP;
+	__u32 zero = 0;
+	__u64 *last = bpf_map_lookup_elem(&last_wakeup, &zero);
+	if (!last)
+		return 0;
+	if (now - *last < wakeup_gap_ns)
+		return BPF_RB_NO_WAKEUP;
+	*last = now;
+	return BPF_RB_FORCE_WAKEUP;
+}
 
 static __always_inline void count(int dropped)
 {
@@ -480,13 +510,13 @@ static __always_inline __u8 category_of(__u32 nr)
 	return cat ? *cat : 0;
 }
 
-static __always_inline void emit(char *buf, __u32 size)
+static __always_inline void emit(char *buf, __u32 size, __u64 now)
 {
 	size &= REC_MASK;
 	if (size < sizeof(struct rec_syscall))
 		return;
 	((struct rec_prefix *)buf)->size = size;
-	count(bpf_ringbuf_output(&events, buf, size, 0) != 0);
+	count(bpf_ringbuf_output(&events, buf, size, output_flags(now)) != 0);
 }
 
 /* Items for the completed syscall, by category. */
@@ -627,7 +657,7 @@ int BPF_PROG(on_enter, struct pt_regs *regs, long id)
 		r->latency = 0;
 		r->ret = 0;
 		__builtin_memcpy(r->args, args, sizeof(args));
-		emit(s->buf, sizeof(*r));
+		emit(s->buf, sizeof(*r), now);
 		return 0;
 	}
 
@@ -671,7 +701,7 @@ int BPF_PROG(on_exit, struct pt_regs *regs, long ret)
 	r->ret = ret;
 	__builtin_memcpy(r->args, st->args, sizeof(r->args));
 	__u32 size = add_items(s->buf, task, cat, st, ret);
-	emit(s->buf, size);
+	emit(s->buf, size, now);
 	return 0;
 }
 
@@ -725,6 +755,6 @@ int BPF_PROG(on_process_exit, struct task_struct *p)
 	r.uid = BPF_CORE_READ(cred, uid.val);
 	r.euid = BPF_CORE_READ(cred, euid.val);
 	bpf_get_current_comm(r.comm, sizeof(r.comm));
-	count(bpf_ringbuf_output(&events, &r, sizeof(r), 0) != 0);
+	count(bpf_ringbuf_output(&events, &r, sizeof(r), output_flags(r.ts)) != 0);
 	return 0;
 }

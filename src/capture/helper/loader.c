@@ -10,6 +10,8 @@
  *
  * Usage: tsfalco-capture-helper --syscalls NR:CAT,NR:CAT,... [--ringbuf BYTES] [--follow PID]...
  *          [--exclude PID]... [--comm NAME] [--cgroup ID]... [--env] [--snaplen N] [--stats-ms N]
+ *          [--poll-ms N (10)] [--wakeup-div N (8: the kernel wakes us when 1/N of the ring is
+ *          waiting; 0: on every record, the kernel's default)]
  * Exit codes: 0 done, 2 usage, 3 no BTF, 4 BPF refused (permissions or kernel support), 5 other.
  */
 #define _GNU_SOURCE
@@ -122,7 +124,8 @@ int main(int argc, char **argv)
 {
 	const char *syscalls = NULL, *comm = NULL;
 	unsigned long ringbuf = 8ul << 20;
-	int env = 0, stats_ms = 1000;
+	int env = 0, stats_ms = 1000, poll_ms = 10;
+	unsigned long wakeup_div = 8;
 	unsigned snaplen = 0;
 	long follow[64], exclude[64];
 	unsigned long long cgroup_ids[256];
@@ -154,6 +157,10 @@ int main(int argc, char **argv)
 			snaplen = (unsigned)strtoul(v, NULL, 10);
 		else if (!strcmp(a, "--stats-ms"))
 			stats_ms = atoi(v);
+		else if (!strcmp(a, "--poll-ms"))
+			poll_ms = atoi(v);
+		else if (!strcmp(a, "--wakeup-div"))
+			wakeup_div = strtoul(v, NULL, 10);
 		else
 			return fail(2, "unknown option");
 	}
@@ -190,6 +197,8 @@ int main(int argc, char **argv)
 	skel->rodata->capture_env = env;
 	skel->rodata->snaplen = snaplen;
 	skel->rodata->cgroup_filter = ncgroups > 0;
+	/* Wake the reader once an eighth of the ring buffer is waiting; otherwise it polls. */
+	skel->rodata->wakeup_bytes = wakeup_div ? (__u32)(ringbuf / wakeup_div) : 0;
 	if (comm) {
 		skel->rodata->comm_filter = 1;
 		strncpy((char *)skel->rodata->comm_value, comm, 15);
@@ -267,7 +276,12 @@ int main(int argc, char **argv)
 
 	__u64 next_stats = clock_ns(CLOCK_MONOTONIC) + (__u64)stats_ms * 1000000ull;
 	while (!stopping) {
-		int n = ring_buffer__poll(rb, 100);
+		/* Records come without wakeups (see wakeup_bytes): the poll times out and everything
+		 * waiting is taken in one go, unless enough piled up for the kernel to wake us sooner. */
+		int n = ring_buffer__poll(rb, poll_ms);
+		if (n < 0 && n != -EINTR)
+			break;
+		n = ring_buffer__consume(rb);
 		if (n < 0 && n != -EINTR)
 			break;
 		if (getppid() != parent_at_start)
