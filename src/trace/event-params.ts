@@ -19,8 +19,8 @@ export interface Param {
 const p = (name: string, col: Param['col'], render: ParamRender): Param => ({ name, col, render });
 
 const OPEN = [p('fd', 'res', 'fd'), p('dirfd', 'dirfd', 'fd'), p('name', 'path', 'str'), p('flags', 'flags', 'openflags'), p('mode', 'mode', 'mode'), p('dev', 'dev', 'num'), p('ino', 'ino', 'num')];
-const EXEC = [p('res', 'res', 'res'), p('exe', 'exe', 'str'), p('args', 'args', 'list'), p('tid', 'tid', 'num'), p('pid', 'pid', 'num'), p('ptid', 'ppid', 'num'), p('cwd', 'cwd', 'str'), p('comm', 'comm', 'str'), p('env', 'env', 'list'), p('tty', 'tty', 'num'), p('pgid', 'pgid', 'num'), p('loginuid', 'loginuid', 'num'), p('flags', 'exe_flags', 'num'), p('cap_inheritable', 'cap_inheritable', 'num'), p('cap_permitted', 'cap_permitted', 'num'), p('cap_effective', 'cap_effective', 'num'), p('exe_ino', 'exe_ino', 'num'), p('exe_ino_ctime', 'exe_ctime', 'num'), p('exe_ino_mtime', 'exe_mtime', 'num'), p('uid', 'euid', 'num'), p('trusted_exepath', 'exepath', 'str'), p('filename', 'path', 'str')];
-const CLONE = [p('res', 'res', 'res'), p('exe', 'exe', 'str'), p('args', 'args', 'list'), p('tid', 'tid', 'num'), p('pid', 'pid', 'num'), p('ptid', 'ppid', 'num'), p('cwd', 'cwd', 'str'), p('comm', 'comm', 'str'), p('flags', 'flags', 'cloneflags'), p('uid', 'euid', 'num'), p('gid', 'egid', 'num'), p('vtid', 'vtid', 'num'), p('vpid', 'vpid', 'num')];
+const EXEC = [p('res', 'res', 'res'), p('exe', 'exe', 'str'), p('args', 'args', 'list'), p('tid', 'tid', 'num'), p('pid', 'pid', 'num'), p('ptid', 'ppid', 'num'), p('cwd', 'cwd', 'str'), p('comm', 'comm', 'str'), p('env', 'env', 'list'), p('tty', 'tty', 'num'), p('pgid', 'pgid', 'num'), p('loginuid', 'loginuid', 'num'), p('flags', 'exe_flags', 'num'), p('cap_inheritable', 'cap_inheritable', 'num'), p('cap_permitted', 'cap_permitted', 'num'), p('cap_effective', 'cap_effective', 'num'), p('exe_ino', 'exe_ino', 'num'), p('exe_ino_ctime', 'exe_ctime', 'num'), p('exe_ino_mtime', 'exe_mtime', 'num'), p('uid', 'euid', 'num'), p('trusted_exepath', 'exepath', 'str'), p('filename', 'path', 'str'), p('gid', 'egid', 'num'), p('cgroups', 'cgroup', 'str')];
+const CLONE = [p('res', 'res', 'res'), p('exe', 'exe', 'str'), p('args', 'args', 'list'), p('tid', 'tid', 'num'), p('pid', 'pid', 'num'), p('ptid', 'ppid', 'num'), p('cwd', 'cwd', 'str'), p('comm', 'comm', 'str'), p('flags', 'flags', 'cloneflags'), p('uid', 'euid', 'num'), p('gid', 'egid', 'num'), p('vtid', 'vtid', 'num'), p('vpid', 'vpid', 'num'), p('cgroups', 'cgroup', 'str')];
 const CONNECT = [p('res', 'res', 'res'), p('tuple', 'tuple', 'tuple'), p('fd', 'fd', 'fd'), p('addr', 'addr', 'addr')];
 const ACCEPT = [p('fd', 'res', 'fd'), p('tuple', 'tuple', 'tuple'), p('queuepct', 'extra', 'str'), p('flags', 'flags', 'num')];
 const RW = [p('res', 'res', 'res'), p('data', 'buffer', 'bytes'), p('fd', 'fd', 'fd'), p('size', 'size', 'num')];
@@ -39,7 +39,7 @@ const BY_TYPE: Record<string, Param[]> = {
   connect: CONNECT,
   accept: ACCEPT,
   accept4: ACCEPT,
-  socket: [p('fd', 'res', 'fd'), p('domain', 'sock_family', 'num'), p('type', 'sock_type', 'num'), p('proto', 'l4proto', 'num')],
+  socket: [p('fd', 'res', 'fd'), p('domain', 'sock_family', 'num'), p('type', 'sock_type', 'num'), p('proto', 'l4proto', 'num'), p('flags', 'flags', 'num')],
   bind: [p('res', 'res', 'res'), p('addr', 'addr', 'addr'), p('fd', 'fd', 'fd')],
   listen: [p('res', 'res', 'res'), p('fd', 'fd', 'fd'), p('backlog', 'size', 'num')],
   read: RW,
@@ -97,7 +97,15 @@ const BY_TYPE: Record<string, Param[]> = {
   fchdir: [p('res', 'res', 'res'), p('fd', 'fd', 'fd')],
   exit_group: [p('status', 'id', 'num')],
   procexit: [p('status', 'id', 'num')],
-  pipe: [p('res', 'res', 'res'), p('fd1', 'fd', 'fd'), p('fd2', 'fd2', 'fd')],
+  pipe: [p('res', 'res', 'res'), p('fd1', 'fd', 'fd'), p('fd2', 'fd2', 'fd'), p('ino', 'ino', 'num')],
+  access: [p('res', 'res', 'res'), p('mode', 'mode', 'num'), p('name', 'path', 'str')],
+  faccessat: [p('res', 'res', 'res'), p('dirfd', 'dirfd', 'fd'), p('pathname', 'path', 'str'), p('mode', 'mode', 'num')],
+  faccessat2: [p('res', 'res', 'res'), p('dirfd', 'dirfd', 'fd'), p('pathname', 'path', 'str'), p('mode', 'mode', 'num'), p('flags', 'flags', 'num')],
+  stat: [p('res', 'res', 'res'), p('path', 'path', 'str')],
+  lstat: [p('res', 'res', 'res'), p('path', 'path', 'str')],
+  fstat: [p('res', 'res', 'res'), p('fd', 'fd', 'fd')],
+  newfstatat: [p('res', 'res', 'res'), p('dirfd', 'dirfd', 'fd'), p('path', 'path', 'str'), p('flags', 'flags', 'num')],
+  munmap: [p('res', 'res', 'res'), p('length', 'size', 'num')],
   pipe2: [p('res', 'res', 'res'), p('fd1', 'fd', 'fd'), p('fd2', 'fd2', 'fd'), p('flags', 'flags', 'num')],
   socketpair: [p('res', 'res', 'res'), p('fd1', 'fd', 'fd'), p('fd2', 'fd2', 'fd')],
   capset: [p('res', 'res', 'res'), p('cap_inheritable', 'cap_inheritable', 'num'), p('cap_permitted', 'cap_permitted', 'num'), p('cap_effective', 'cap_effective', 'num')],
