@@ -1,0 +1,298 @@
+import { basename } from 'node:path';
+import type { RecordBatch } from 'apache-arrow';
+import { createBatchBuilder } from '../trace/batch-builder.js';
+import { RECORD_TYPES } from '../trace/columns.js';
+import type { TraceEvent } from '../trace/event.js';
+import type { TraceEnding, TraceFile } from '../trace/reader.js';
+import { FORMAT_VERSION, type TraceMetadata, traceSchema } from '../trace/schema.js';
+import { UserError } from '../util/errors.js';
+import { TSFALCO_VERSION } from '../util/version.js';
+import { BLOCK, BlockReader, eventBlockKind, isStateBlock, procListVersion, readSectionHeader, type SectionHeader } from './blocks.js';
+import { ScapFormatError, ScapInput } from './input.js';
+import { containerRow, isContainerEvent } from './containers.js';
+import { ScapEvent } from './scap-event.js';
+import {
+  type MachineInfo,
+  machineRow,
+  type PendingSocket,
+  readFdList,
+  readInterfaces,
+  readMachineInfo,
+  readProcList,
+  readUserList,
+  settleSockets,
+  type StateRow,
+} from './state-blocks.js';
+import { EventMapper } from './to-events.js';
+
+/**
+ * A .scap file as a trace source: the same lazy record batches a .arrow trace yields, built on
+ * the fly. The state blocks before the events (machine, processes, fds, users, groups) become a
+ * snapshot (snapshot_machine … snapshot_end) ahead of the first event; state blocks met later
+ * (a file with several sections) become another snapshot, in a batch of its own.
+ *
+ * Event rows are numbered as libsinsp numbers events (evt.num: position among the file's events
+ * of known types); snapshot rows carry num 0.
+ */
+
+export interface ScapStats {
+  /** Events turned into event rows. */
+  events: number;
+  /** Container events, turned into snapshot_container rows. */
+  containerEvents: number;
+  /** Events skipped because their code is unknown to this reader's event table. */
+  unknownEvents: number;
+  /** Blocks skipped because their type is unknown. */
+  unknownBlocks: number;
+  /** Section header blocks seen. */
+  sections: number;
+  /** Decompressed bytes read. */
+  bytes: number;
+}
+
+export interface ScapSource extends Pick<TraceFile, 'path' | 'size' | 'metadata' | 'batches' | 'ending' | 'position' | 'close'> {
+  readonly compressed: boolean;
+  stats(): ScapStats;
+}
+
+export const SCAP_BATCH_ROWS = 16384;
+
+/** State collected from state blocks until the events they describe start. */
+class PendingSnapshot {
+  machine: MachineInfo | null;
+  interfaces: string[] = [];
+  rows: StateRow[] = [];
+  sockets: PendingSocket[] = [];
+  listening = new Set<string>();
+  pidOfTid = new Map<number, number>();
+
+  constructor(machine: MachineInfo | null) {
+    this.machine = machine;
+  }
+
+  /** The snapshot's rows in order, machine first and end last, stamped with `ts`. */
+  finish(ts: bigint): TraceEvent[] {
+    const out: TraceEvent[] = [];
+    const add = (row: StateRow) => {
+      row.ts = ts;
+      row.num = 0n;
+      out.push(row as TraceEvent);
+    };
+    add(machineRow(this.machine, this.interfaces));
+    for (const row of this.rows) add(row);
+    settleSockets(this.sockets, this.listening, add);
+    add({ type: RECORD_TYPES.snapshotEnd });
+    return out;
+  }
+}
+
+function describe(path: string, input: ScapInput, err: ScapFormatError, events: number): string {
+  const where = input.gzip ? `at byte ${err.offset} of the decompressed stream` : `at byte ${err.offset}`;
+  return `${path}: damaged .scap data ${where}: ${err.detail} (${events} events were read before it)`;
+}
+
+/** Decoding errors other than ours (a bounds check we missed) still become one clear message. */
+function asFormatError(err: unknown, offset: number): ScapFormatError | null {
+  if (err instanceof ScapFormatError) return err;
+  if (err instanceof RangeError || err instanceof TypeError) return new ScapFormatError(`cannot decode the block (${err.message})`, offset);
+  return null;
+}
+
+export function openScapFile(path: string): ScapSource {
+  let input: ScapInput;
+  try {
+    input = new ScapInput(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(code === 'ENOENT' ? `${path}: no such file` : `${path}: cannot open: ${(err as Error).message}`);
+  }
+  const r = new BlockReader(input);
+  const ev = new ScapEvent();
+  const mapper = new EventMapper();
+  const stats: ScapStats = { events: 0, containerEvents: 0, unknownEvents: 0, unknownBlocks: 0, sections: 0, bytes: 0 };
+  let header: SectionHeader;
+  let machine: MachineInfo | null = null;
+  let pending: PendingSnapshot;
+  /** The block the reader stands on after open: the first event block, or -1 at the end. */
+  let current: number;
+
+  /** Applies a state block to the pending snapshot; false when the block is not a state block. */
+  const stateBlock = (type: number, snap: PendingSnapshot): boolean => {
+    if (type === BLOCK.MI || type === BLOCK.MI_INT) {
+      machine = readMachineInfo(r);
+      snap.machine = machine;
+      return true;
+    }
+    const plVersion = procListVersion(type);
+    if (plVersion !== 0) {
+      readProcList(r, plVersion, (row) => {
+        snap.pidOfTid.set(row.tid as number, row.pid as number);
+        snap.rows.push(row);
+      });
+      return true;
+    }
+    switch (type) {
+      case BLOCK.FDL:
+      case BLOCK.FDL_INT:
+      case BLOCK.FDL_V2:
+        readFdList(r, (tid) => snap.pidOfTid.get(tid) ?? tid, (row) => snap.rows.push(row), snap.sockets, snap.listening);
+        return true;
+      case BLOCK.UL:
+      case BLOCK.UL_INT:
+      case BLOCK.UL_V2:
+        readUserList(r, (row) => snap.rows.push(row));
+        return true;
+      case BLOCK.IL:
+      case BLOCK.IL_INT:
+      case BLOCK.IL_V2:
+        snap.interfaces = readInterfaces(r);
+        return true;
+    }
+    return false;
+  };
+
+  try {
+    let first: number;
+    try {
+      first = r.next();
+    } catch (err) {
+      if (err instanceof ScapFormatError && input.gzip && err.offset === 0) throw new ScapFormatError(`not a .scap file (${err.detail})`, 0);
+      throw err;
+    }
+    if (first !== BLOCK.SHB) {
+      throw new UserError(`${path}: not a .scap file (it does not start with a section header block)`);
+    }
+    header = readSectionHeader(r);
+    stats.sections = 1;
+    pending = new PendingSnapshot(null);
+    // Like libscap, read every state block up to the first event block before going on.
+    for (;;) {
+      current = r.next();
+      if (current < 0 || eventBlockKind(current) !== null) break;
+      if (current === BLOCK.SHB) {
+        readSectionHeader(r);
+        stats.sections++;
+        continue;
+      }
+      if (!stateBlock(current, pending)) stats.unknownBlocks++;
+    }
+  } catch (err) {
+    input.close();
+    if (err instanceof UserError) throw err;
+    const e = asFormatError(err, r.offset);
+    if (e) throw new UserError(describe(path, input, e, 0));
+    throw err;
+  }
+
+  const m = machine as MachineInfo | null;
+  const capture: Record<string, unknown> = { format: 'scap', scap_version: `${header.major}.${header.minor}`, compressed: input.gzip };
+  if (header.comments.length > 0) capture.comments = header.comments;
+  if (m) capture.cpus = m.cpus;
+  const metadata: TraceMetadata = {
+    formatVersion: `${FORMAT_VERSION.major}.${FORMAT_VERSION.minor}`,
+    tsfalcoVersion: TSFALCO_VERSION,
+    host: m?.hostname ?? '',
+    // scap files do not record the kernel.
+    kernel: '',
+    bootTimeNs: m && m.bootTimeNs !== 0n ? m.bootTimeNs : null,
+    capture,
+    source: `scap:${basename(path)}`,
+    createdAt: new Date().toISOString(),
+  };
+
+  let batchesRead = 0;
+  let finished = false;
+  let started = false;
+
+  function* batches(): Generator<RecordBatch> {
+    if (started) throw new Error('ScapSource.batches() can be called once');
+    started = true;
+    const builder = createBatchBuilder(traceSchema(metadata), SCAP_BATCH_ROWS);
+    let snap: PendingSnapshot | null = pending;
+    let lastTs = 0n;
+    let num = 0;
+    let containers = 0;
+    let block = current;
+    let failure: ScapFormatError | null = null;
+    try {
+      for (;;) {
+        if (block < 0) break;
+        if (eventBlockKind(block) !== null) {
+          if (!ev.decode(r)) {
+            stats.unknownEvents++;
+          } else {
+            if (snap !== null) {
+              for (const row of snap.finish(ev.ts)) {
+                builder.append(row);
+                if (builder.pending >= SCAP_BATCH_ROWS) {
+                  batchesRead++;
+                  yield builder.take()!;
+                }
+              }
+              snap = null;
+            }
+            num++;
+            lastTs = ev.ts;
+            if (isContainerEvent(ev)) {
+              // Numbered like any event (libsinsp's evt.num counts it), but a record row.
+              const row = containerRow(ev);
+              if (row) builder.append({ ...row, num: 0n } as TraceEvent);
+              containers++;
+            } else {
+              builder.append(mapper.map(ev, BigInt(num)));
+            }
+            if (builder.pending >= SCAP_BATCH_ROWS) {
+              batchesRead++;
+              yield builder.take()!;
+            }
+          }
+        } else {
+          if (block === BLOCK.SHB) {
+            readSectionHeader(r);
+            stats.sections++;
+            mapper.reset();
+          }
+          if (snap === null && (block === BLOCK.SHB || isStateBlock(block))) {
+            // State after events: a new snapshot, starting a batch of its own.
+            if (builder.pending > 0) {
+              batchesRead++;
+              yield builder.take()!;
+            }
+            snap = new PendingSnapshot(machine);
+          }
+          if (block !== BLOCK.SHB && !(snap !== null && stateBlock(block, snap))) stats.unknownBlocks++;
+        }
+        block = r.next();
+      }
+      if (snap !== null) for (const row of snap.finish(lastTs)) builder.append(row);
+    } catch (err) {
+      failure = asFormatError(err, r.offset);
+      if (failure === null) throw err;
+    } finally {
+      stats.events = num - containers;
+      stats.containerEvents = containers;
+      stats.bytes = input.offset;
+    }
+    // What was read before a break is still delivered, then the break is reported.
+    if (builder.pending > 0) {
+      batchesRead++;
+      yield builder.take()!;
+    }
+    if (failure !== null) throw new UserError(describe(path, input, failure, num - containers));
+    finished = true;
+  }
+
+  return {
+    path,
+    size: input.size,
+    metadata,
+    compressed: input.gzip,
+    batches,
+    position: () => input.fileOffset,
+    ending(): TraceEnding {
+      return finished ? { complete: true, batches: batchesRead } : { complete: false, batches: batchesRead, stoppedAt: input.offset, detail: 'reading stopped early' };
+    },
+    close: () => input.close(),
+    stats: () => ({ ...stats, bytes: input.offset }),
+  };
+}

@@ -1,0 +1,331 @@
+import { COLUMNS, type ColumnKind } from '../trace/columns.js';
+import type { TraceEvent } from '../trace/event.js';
+import { type Param, paramsOf } from '../trace/event-params.js';
+import { EF, EVENT_TABLE, PT, type DynamicType, type ScapEventInfo } from './event-table.js';
+import { cstring, cstrings, ipv4Text, ipv6Text, isV4Mapped, numberAt, unixPath, valueText } from './params.js';
+import { syscallName } from './ppm-sc.js';
+import type { ScapEvent } from './scap-event.js';
+import { cgroupColumns } from './state-blocks.js';
+
+/**
+ * scap events → rows of the trace's event model. Each event becomes one row: enter events keep
+ * `dir` '>' and no `res`, exit events '<'. Parameters go to the columns that
+ * src/trace/event-params.ts names for the event type (the first parameter naming a column wins);
+ * parameters without a column go to `extra` as text. Flags stay in scap's encodings, which are
+ * the trace's.
+ *
+ * Exit rows are completed with what their enter event carried and the exit lacks (older drivers
+ * put the fd of read/write/close/connect… only in the enter event; libsinsp reads it from there,
+ * and libs' own converter merges it the same way), and get the syscall's latency.
+ *
+ * Per event code, the parameter → column work is compiled once into an array of setters.
+ */
+
+type Row = Record<string, unknown> & { ts: bigint; num: bigint; type: string };
+type Setter = (e: Row, ev: ScapEvent, i: number) => void;
+
+interface CodeMapper {
+  type: string;
+  dir: '>' | '<';
+  setters: (Setter | null)[];
+  post: ((e: Row) => void) | null;
+  /** An enter event whose exit comes as its own event (not switch, procexit, procinfo…). */
+  paired: boolean;
+}
+
+const KIND = new Map<string, ColumnKind>(COLUMNS.map((c) => [c.name, c.kind]));
+
+/** Scap parameter names whose column differs from the name Falco's table gives them. */
+const ALIASES: Record<string, Record<string, string>> = {
+  // execve/execveat: vpgid is the namespace view, what the `pgid` column holds; pgid (global) goes to extra.
+  execve: { vpgid: 'pgid' },
+  execveat: { vpgid: 'pgid' },
+};
+
+function toBig(v: number | bigint): bigint {
+  return typeof v === 'bigint' ? v : BigInt(Math.trunc(v));
+}
+
+function toNum(v: number | bigint): number {
+  return typeof v === 'bigint' ? Number(BigInt.asIntN(64, v)) : v;
+}
+
+/** Converts a numeric value to what a column kind takes. */
+function numericFor(kind: ColumnKind): ((v: number | bigint) => unknown) | null {
+  switch (kind) {
+    case 'int64':
+      return (v) => BigInt.asIntN(64, toBig(v));
+    case 'uint64':
+    case 'timestamp':
+      return (v) => BigInt.asUintN(64, toBig(v));
+    case 'int32':
+      return (v) => toNum(v) | 0;
+    case 'uint32':
+      return (v) => toNum(v) >>> 0;
+    case 'int16':
+      return (v) => (toNum(v) << 16) >> 16;
+    case 'uint16':
+      return (v) => toNum(v) & 0xffff;
+    case 'uint8':
+      return (v) => toNum(v) & 0xff;
+    case 'bool':
+      return (v) => toNum(v) !== 0;
+    case 'string':
+      return (v) => String(v);
+    default:
+      return null;
+  }
+}
+
+function isStringType(t: number): boolean {
+  return t === PT.CHARBUF || t === PT.FSPATH || t === PT.FSRELPATH;
+}
+
+/** The setter for a value of scap type `type` stored in column `col`, or null when they do not fit. */
+function columnSetter(col: string, type: number, dynamic: readonly DynamicType[] | null): Setter | null {
+  const kind = KIND.get(col);
+  if (kind === undefined) return null;
+  if (type === PT.DYN) {
+    if (!dynamic) return null;
+    const inner = dynamic.map((d) => columnSetter(col, d.type, null));
+    return (e, ev, i) => {
+      const off = ev.paramOff[i];
+      const len = ev.paramLen[i];
+      if (len < 1) return;
+      const idx = ev.buf[off];
+      const set = inner[idx];
+      if (!set) return;
+      // Shift the parameter by the index byte for the inner setter, then restore it.
+      ev.paramOff[i] = off + 1;
+      ev.paramLen[i] = len - 1;
+      set(e, ev, i);
+      ev.paramOff[i] = off;
+      ev.paramLen[i] = len;
+    };
+  }
+  if (col === 'cgroup') {
+    return (e, ev, i) => cgroupColumns(e as never, cstrings(ev.buf, ev.paramOff[i], ev.paramLen[i]));
+  }
+  switch (kind) {
+    case 'strings':
+      return (e, ev, i) => {
+        e[col] = cstrings(ev.buf, ev.paramOff[i], ev.paramLen[i]);
+      };
+    case 'binary':
+      return (e, ev, i) => {
+        const off = ev.paramOff[i];
+        e[col] = ev.buf.slice(off, off + ev.paramLen[i]);
+      };
+    case 'map':
+      return null;
+    case 'string':
+      if (isStringType(type) || type === PT.BYTEBUF) {
+        return (e, ev, i) => {
+          e[col] = cstring(ev.buf, ev.paramOff[i], ev.paramLen[i]);
+        };
+      }
+      return (e, ev, i) => {
+        e[col] = valueText(ev.buf, ev.view, ev.paramOff[i], ev.paramLen[i], type, 1);
+      };
+  }
+  const convert = numericFor(kind)!;
+  const mask = col === 'sock_type' ? 0xf : -1; // the type argument also carries SOCK_NONBLOCK/SOCK_CLOEXEC
+  return (e, ev, i) => {
+    const v = numberAt(ev.view, ev.paramOff[i], ev.paramLen[i], type);
+    if (v === null) return;
+    e[col] = convert(mask === -1 ? v : toNum(v) & mask);
+  };
+}
+
+/** A socket tuple: source → sip/sport, destination → dip/dport (scap already orders it client → server, or peer → local for inbound data). */
+function tupleSetter(e: Row, ev: ScapEvent, i: number): void {
+  const off = ev.paramOff[i];
+  const len = ev.paramLen[i];
+  if (len === 0) return;
+  const buf = ev.buf;
+  const view = ev.view;
+  const family = buf[off];
+  if (family === 2 && len >= 13) {
+    e.sock_family = 2;
+    e.sip = ipv4Text(buf, off + 1);
+    e.sport = view.getUint16(off + 5, true);
+    e.dip = ipv4Text(buf, off + 7);
+    e.dport = view.getUint16(off + 11, true);
+  } else if (family === 10 && len >= 37) {
+    if (isV4Mapped(buf, off + 1) && isV4Mapped(buf, off + 19)) {
+      // libsinsp treats a socket whose two ends are IPv4-mapped as an IPv4 one.
+      e.sock_family = 2;
+      e.sip = ipv4Text(buf, off + 13);
+      e.dip = ipv4Text(buf, off + 31);
+    } else {
+      e.sock_family = 10;
+      e.sip = ipv6Text(buf, off + 1);
+      e.dip = ipv6Text(buf, off + 19);
+    }
+    e.sport = view.getUint16(off + 17, true);
+    e.dport = view.getUint16(off + 35, true);
+  } else if (family === 1 && len >= 17) {
+    e.sock_family = 1;
+    const path = unixPath(buf, off + 17, len - 17);
+    if (path !== '') e.path = path;
+  }
+}
+
+/** A socket address (connect, bind, sendto…): the server side of the exchange, unless a tuple already said it. */
+function sockaddrSetter(e: Row, ev: ScapEvent, i: number): void {
+  const off = ev.paramOff[i];
+  const len = ev.paramLen[i];
+  if (len === 0 || e.dip !== undefined) return;
+  const buf = ev.buf;
+  const family = buf[off];
+  if (family === 2 && len >= 7) {
+    e.sock_family ??= 2;
+    e.dip = ipv4Text(buf, off + 1);
+    e.dport = ev.view.getUint16(off + 5, true);
+  } else if (family === 10 && len >= 19) {
+    const mapped = isV4Mapped(buf, off + 1);
+    e.sock_family ??= mapped ? 2 : 10;
+    e.dip = mapped ? ipv4Text(buf, off + 13) : ipv6Text(buf, off + 1);
+    e.dport = ev.view.getUint16(off + 17, true);
+  } else if (family === 1) {
+    e.sock_family ??= 1;
+    if (e.path === undefined) e.path = unixPath(buf, off + 1, len - 1);
+  }
+}
+
+function extraSetter(name: string, type: number, fmt: number, info: ScapEventInfo, index: number): Setter {
+  const param = info.params[index];
+  return (e, ev, i) => {
+    const extra = (e.extra ??= {}) as Record<string, string>;
+    extra[name] = valueText(ev.buf, ev.view, ev.paramOff[i], ev.paramLen[i], type, fmt, param);
+  };
+}
+
+function fdTypeOfFamily(family: unknown): string | undefined {
+  return family === 2 ? 'ipv4' : family === 10 ? 'ipv6' : family === 1 ? 'unix' : family === 16 ? 'netlink' : undefined;
+}
+
+/** What the event type implies beyond its parameters (as tsfalco's capture records it). */
+function postFor(name: string): ((e: Row) => void) | null {
+  switch (name) {
+    case 'socket':
+    case 'socketpair':
+      return (e) => {
+        const fdType = fdTypeOfFamily(e.sock_family);
+        if (fdType) e.fd_type = fdType;
+        if ((e.sock_family === 2 || e.sock_family === 10) && (e.l4proto === 0 || e.l4proto === undefined) && e.sock_type !== undefined) {
+          e.l4proto = e.sock_type === 1 ? 6 : e.sock_type === 2 ? 17 : 0;
+        }
+      };
+    case 'connect':
+    case 'accept':
+    case 'accept4':
+      return (e) => {
+        const fdType = fdTypeOfFamily(e.sock_family);
+        if (fdType) e.fd_type = fdType;
+      };
+    case 'pipe':
+    case 'pipe2':
+      return (e) => {
+        e.fd_type = 'pipe';
+      };
+    case 'memfd_create':
+      return (e) => {
+        e.fd_type = 'memfd';
+      };
+    default:
+      return null;
+  }
+}
+
+function compile(info: ScapEventInfo): CodeMapper {
+  const enter = info.dir === '>';
+  const list: Param[] = paramsOf(info.name);
+  const aliases = ALIASES[info.name];
+  const used = new Set<string>();
+  const setters: (Setter | null)[] = [];
+  const generic = info.id === 'GENERIC_E' || info.id === 'GENERIC_X';
+  for (let i = 0; i < info.params.length; i++) {
+    const p = info.params[i];
+    if (generic) {
+      // The ID is the syscall (a PPM_SC code): it names the event, as Falco's evt.type does.
+      setters.push(
+        i === 0
+          ? (e, ev, j) => {
+              if (ev.paramLen[j] >= 2) e.type = syscallName(ev.view.getUint16(ev.paramOff[j], true)) ?? 'syscall';
+            }
+          : extraSetter(p.name, p.type, p.fmt, info, i),
+      );
+      continue;
+    }
+    const aliased = aliases?.[p.name];
+    const mapped = aliased ? { name: p.name, col: aliased, render: 'num' } : list.find((x) => x.name === p.name);
+    let setter: Setter | null = null;
+    if (mapped && !(enter && mapped.col === 'res') && !used.has(mapped.col)) {
+      if (mapped.render === 'tuple' || mapped.col === 'tuple') {
+        if (p.type === PT.SOCKTUPLE) setter = tupleSetter;
+      } else if (mapped.render === 'addr') {
+        if (p.type === PT.SOCKADDR) setter = sockaddrSetter;
+      } else if (mapped.col !== 'extra') {
+        setter = columnSetter(mapped.col, p.type, p.dynamic);
+      }
+      if (setter) used.add(mapped.col);
+    }
+    setters.push(setter ?? extraSetter(p.name, p.type, p.fmt, info, i));
+  }
+  const exit = EVENT_TABLE[info.code + 1];
+  const paired = enter && exit !== undefined && exit.name === info.name && !(info.flags & EF.SKIPPARSERESET);
+  return { type: generic ? 'syscall' : info.name, dir: info.dir, setters, post: postFor(info.name), paired };
+}
+
+/** Header columns that an exit row never takes from its enter event. */
+const OWN = new Set(['ts', 'num', 'type', 'dir', 'cpu', 'tid', 'res', 'latency']);
+
+export class EventMapper {
+  private readonly mappers: (CodeMapper | undefined)[] = [];
+  /** The pending enter row of each thread, until its exit comes. */
+  private readonly enters = new Map<number, Row>();
+
+  /** The row for the decoded event `ev`, numbered `num`. */
+  map(ev: ScapEvent, num: bigint): TraceEvent {
+    const code = ev.code;
+    const m = (this.mappers[code] ??= compile(ev.info));
+    const e: Row = { ts: ev.ts, num, type: m.type, dir: m.dir, cpu: ev.cpu, tid: ev.tid };
+    const setters = m.setters;
+    const n = ev.nparams < setters.length ? ev.nparams : setters.length;
+    for (let i = 0; i < n; i++) setters[i]!(e, ev, i);
+    // The header's thread id is the event's; a tid parameter (execve, clone) says the same or less.
+    e.tid = ev.tid;
+    if (m.post !== null) m.post(e);
+    if (ev.flags !== 0) ((e.extra ??= {}) as Record<string, string>).scap_flags = String(ev.flags);
+    if (m.dir === '>') {
+      if (m.paired) this.enters.set(ev.tid, e);
+    } else {
+      const enter = this.enters.get(ev.tid);
+      if (enter !== undefined) {
+        this.enters.delete(ev.tid);
+        if (enter.type === e.type) completeExit(e, enter);
+      }
+    }
+    return e as unknown as TraceEvent;
+  }
+
+  /** Forgets pending enter events (a new section of the file starts over). */
+  reset(): void {
+    this.enters.clear();
+  }
+}
+
+function completeExit(e: Row, enter: Row): void {
+  for (const key in enter) {
+    if (OWN.has(key)) continue;
+    const v = enter[key];
+    if (key === 'extra') {
+      if (e.extra === undefined) e.extra = { ...(v as Record<string, string>) };
+      else e.extra = { ...(v as Record<string, string>), ...(e.extra as Record<string, string>) };
+      continue;
+    }
+    if (e[key] === undefined) e[key] = v;
+  }
+  if (e.ts >= enter.ts) e.latency = e.ts - enter.ts;
+}
