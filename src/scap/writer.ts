@@ -29,6 +29,8 @@ export interface ScapWriteOptions {
   gzip?: boolean;
   /** Called after each record batch with the bytes of the trace read so far and its size. */
   onProgress?: (done: number, total: number) => void;
+  /** Called for each event written, in file order: the trace row (`num`) it comes from and its direction. */
+  onEvent?: (num: bigint, dir: '>' | '<') => void;
 }
 
 export interface ScapWriteSummary {
@@ -98,10 +100,12 @@ export function writeScap(input: string, output: string, options: ScapWriteOptio
   };
 
   const generic: [number, number] = [0, 0];
+  const onEvent = options.onEvent;
   const event = (code: number, ts: bigint, tid: number, cpu: number, type: string, isGeneric: boolean) => {
     sink.reserve(MAX_EVENT_BLOCK);
     writeEventBlock(sink, planFor(type, code), ts, tid, cpu, ctx, isGeneric ? generic : null);
     summary.events++;
+    onEvent?.(cur.big('num') ?? 0n, (code & 1) === 0 ? '>' : '<');
   };
 
   try {
@@ -132,7 +136,8 @@ export function writeScap(input: string, output: string, options: ScapWriteOptio
         const ts = cur.big('ts') ?? 0n;
         const res = cur.big('res');
         const dir = cur.str('dir');
-        ctx.proc = procs.get(tid);
+        // The child's return from clone runs the parent's image (its own row may come first).
+        ctx.proc = procs.get(tid) ?? (CLONE_TYPES.has(type) && res === 0n ? procs.get(cur.int('ppid') ?? -1) : undefined);
 
         let enterCode: number | null;
         let exitCode: number | null;
@@ -212,9 +217,14 @@ function trackProcess(type: string, res: bigint | null, cur: RowCursor, procs: M
     });
     return;
   }
-  if (CLONE_TYPES.has(type) && res !== null && res > 0n) {
-    const parent = procs.get(tid);
-    if (parent) procs.set(Number(res), parent);
+  if (CLONE_TYPES.has(type) && res !== null) {
+    if (res > 0n) {
+      const parent = procs.get(tid);
+      if (parent && !procs.has(Number(res))) procs.set(Number(res), parent);
+    } else if (res === 0n && !procs.has(tid)) {
+      const parent = procs.get(cur.int('ppid') ?? -1);
+      if (parent) procs.set(tid, parent);
+    }
     return;
   }
   if (type === 'chdir' && res === 0n) {
