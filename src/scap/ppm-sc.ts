@@ -66,8 +66,12 @@ export const PPM_SC_NAMES: readonly string[] = [
   'listns', 'uprobe', 'rseq_slice_yield',
 ];
 
-/** The syscall name of a PPM_SC code, or undefined for an unknown code. */
-export function syscallName(code: number): string | undefined {
-  const name = PPM_SC_NAMES[code];
-  return name ? name : undefined;
+/**
+ * The syscall name of a PPM_SC code as Falco shows it in evt.type; code 0 (PPM_SC_UNKNOWN, what
+ * old drivers put in generic events of syscalls they did not know) and codes past the table are
+ * `<unknown>`, as sysdig prints them.
+ */
+export function syscallName(code: number): string {
+  const name = code === 0 ? undefined : PPM_SC_NAMES[code];
+  return name ? name : '<unknown>';
 }

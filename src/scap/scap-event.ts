@@ -15,6 +15,18 @@ const V2_HEADER = 26;
 const NOTIFICATION_E = EVENT_TABLE.find((e) => e.id === 'NOTIFICATION_E')?.code ?? -1;
 const INFRASTRUCTURE_EVENT_E = EVENT_TABLE.find((e) => e.id === 'INFRASTRUCTURE_EVENT_E')?.code ?? -1;
 
+/** The first comment (option code 1) of pcap-ng options in buf[at, end). */
+function blockComment(buf: Uint8Array, view: DataView, at: number, end: number): string | null {
+  while (at + 4 <= end) {
+    const code = view.getUint16(at, true);
+    const len = view.getUint16(at + 2, true);
+    if (code === 0 || at + 4 + len > end) return null;
+    if (code === 1) return Buffer.from(buf.buffer, buf.byteOffset + at + 4, len).toString('utf8').replace(/\0+$/, '');
+    at += 4 + ((len + 3) & ~3);
+  }
+  return null;
+}
+
 export class ScapEvent {
   cpu = 0;
   /** EVF blocks' 32 flag bits (0 in other blocks). */
@@ -29,6 +41,8 @@ export class ScapEvent {
   /** Parameter i is buf[paramOff[i], paramOff[i] + paramLen[i]). */
   paramOff = new Int32Array(64);
   paramLen = new Int32Array(64);
+  /** A pcap-ng comment option after the event in its block (editcap adds them), else null. */
+  comment: string | null = null;
   buf: Uint8Array = new Uint8Array(0);
   view: DataView = new DataView(new ArrayBuffer(0));
 
@@ -95,6 +109,8 @@ export class ScapEvent {
       this.paramLen[i] = l;
       val += l;
     }
+    // Block padding is under 4 bytes; more after the event are pcap-ng options.
+    this.comment = end - stop >= 8 ? blockComment(buf, view, r.bodyStart + ((stop - r.bodyStart + 3) & ~3), end) : null;
     return true;
   }
 

@@ -252,7 +252,7 @@ function compile(info: ScapEventInfo): CodeMapper {
       setters.push(
         i === 0
           ? (e, ev, j) => {
-              if (ev.paramLen[j] >= 2) e.type = syscallName(ev.view.getUint16(ev.paramOff[j], true)) ?? 'syscall';
+              if (ev.paramLen[j] >= 2) e.type = syscallName(ev.view.getUint16(ev.paramOff[j], true));
             }
           : extraSetter(p.name, p.type, p.fmt, info, i),
       );
@@ -298,6 +298,7 @@ export class EventMapper {
     e.tid = ev.tid;
     if (m.post !== null) m.post(e);
     if (ev.flags !== 0) ((e.extra ??= {}) as Record<string, string>).scap_flags = String(ev.flags);
+    if (ev.comment !== null) ((e.extra ??= {}) as Record<string, string>).comment = ev.comment;
     if (m.dir === '>') {
       if (m.paired) this.enters.set(ev.tid, e);
     } else {
