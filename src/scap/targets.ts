@@ -73,13 +73,12 @@ function pairBelow(name: string, limit: number): EventChoice | null {
     for (let c = 0; c < limit && c < EVENT_TABLE.length; c += 2) if (EVENT_TABLE[c].name === name) enter = c;
     return enter >= 0 ? { kind: 'pair', enter, exit: null } : null;
   }
-  const enter = EVENT_TABLE[exit - 1];
-  return { kind: 'pair', enter: enter.name === name || enter.name === EVENT_TABLE[exit].name ? exit - 1 : null, exit };
+  return { kind: 'pair', enter: EVENT_TABLE[exit - 1].name === name ? exit - 1 : null, exit };
 }
 
-function generic(type: string, maxPpmSc: number, exclude: ReadonlySet<number>): EventChoice {
+function generic(type: string, maxPpmSc: number): EventChoice {
   const sc = ppmScCode(type);
-  return sc !== undefined && sc > 0 && sc < maxPpmSc && !exclude.has(sc) ? { kind: 'generic', ppmSc: sc } : { kind: 'none' };
+  return sc !== undefined && sc > 0 && sc < maxPpmSc ? { kind: 'generic', ppmSc: sc } : { kind: 'none' };
 }
 
 function cached(choose: (type: string) => EventChoice): (type: string) => EventChoice {
@@ -100,8 +99,8 @@ const SYSDIG_029: TargetProfile = {
   maxPpmSc: 329,
   maxFdType: SCAP_FD.FILE_V2,
   preLibs010ProcessList: true,
-  // PPM_SC code 298 was sigreturn in that libs.
-  choose: cached((type) => pairBelow(OLD_EVENT_NAME[type] ?? type, 336) ?? generic(type, 329, new Set([298]))),
+  // (PPM_SC code 298, rt_sigreturn now, was named sigreturn there, and x86_64's rt_sigreturn used it.)
+  choose: cached((type) => pairBelow(OLD_EVENT_NAME[type] ?? type, 336) ?? generic(type, 329)),
 };
 
 const LATEST: TargetProfile = {
@@ -118,7 +117,7 @@ const LATEST: TargetProfile = {
     }
     const enter = latestCode(type, '>');
     if (enter !== undefined) return { kind: 'pair', enter, exit: null };
-    return generic(type, Number.MAX_SAFE_INTEGER, new Set());
+    return generic(type, Number.MAX_SAFE_INTEGER);
   }),
 };
 
