@@ -75,3 +75,12 @@ export function syscallName(code: number): string {
   const name = code === 0 ? undefined : PPM_SC_NAMES[code];
   return name ? name : '<unknown>';
 }
+
+let byName: Map<string, number> | undefined;
+
+/** The PPM_SC code of a syscall name (the ID of its generic events), or undefined when libs has none. */
+export function syscallCode(name: string): number | undefined {
+  byName ??= new Map(PPM_SC_NAMES.map((n, i) => [n, i]));
+  const code = byName.get(name);
+  return code === 0 ? undefined : code;
+}
