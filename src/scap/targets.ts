@@ -1,6 +1,6 @@
 import { EF, EVENT_TABLE, latestCode } from './event-table.js';
 import { SCAP_FD } from './format.js';
-import { ppmScCode } from './syscall-codes.js';
+import { syscallCode } from './ppm-sc.js';
 
 /**
  * Which libscap a written .scap file is for. The format only ever grows, but an older reader does
@@ -77,7 +77,7 @@ function pairBelow(name: string, limit: number): EventChoice | null {
 }
 
 function generic(type: string, maxPpmSc: number): EventChoice {
-  const sc = ppmScCode(type);
+  const sc = syscallCode(type);
   return sc !== undefined && sc > 0 && sc < maxPpmSc ? { kind: 'generic', ppmSc: sc } : { kind: 'none' };
 }
 
