@@ -50,8 +50,13 @@ export interface ScapStats {
   bytes: number;
 }
 
+/** Marks where a new record batch must start in `rows()`. */
+export const BATCH_BREAK = Symbol('batch break');
+
 export interface ScapSource extends Pick<TraceFile, 'path' | 'size' | 'metadata' | 'batches' | 'ending' | 'position' | 'close'> {
   readonly compressed: boolean;
+  /** The rows one by one (instead of `batches()`; a source is read once, one way or the other). */
+  rows(): Generator<TraceEvent | typeof BATCH_BREAK>;
   stats(): ScapStats;
 }
 
@@ -204,10 +209,13 @@ export function openScapFile(path: string): ScapSource {
   let finished = false;
   let started = false;
 
-  function* batches(): Generator<RecordBatch> {
-    if (started) throw new Error('ScapSource.batches() can be called once');
+  /**
+   * The rows, lazily; `BATCH_BREAK` where a new record batch must start (a snapshot after
+   * events). A damaged block ends the rows with a UserError after every row before it.
+   */
+  function* rows(): Generator<TraceEvent | typeof BATCH_BREAK> {
+    if (started) throw new Error('a ScapSource is read once');
     started = true;
-    const builder = createBatchBuilder(traceSchema(metadata), SCAP_BATCH_ROWS);
     let snap: PendingSnapshot | null = pending;
     let lastTs = 0n;
     let num = 0;
@@ -222,13 +230,7 @@ export function openScapFile(path: string): ScapSource {
             stats.unknownEvents++;
           } else {
             if (snap !== null) {
-              for (const row of snap.finish(ev.ts)) {
-                builder.append(row);
-                if (builder.pending >= SCAP_BATCH_ROWS) {
-                  batchesRead++;
-                  yield builder.take()!;
-                }
-              }
+              yield* snap.finish(ev.ts);
               snap = null;
             }
             num++;
@@ -236,14 +238,10 @@ export function openScapFile(path: string): ScapSource {
             if (isContainerEvent(ev)) {
               // Numbered like any event (libsinsp's evt.num counts it), but a record row.
               const row = containerRow(ev);
-              if (row) builder.append({ ...row, num: 0n } as TraceEvent);
+              if (row) yield { ...row, num: 0n } as TraceEvent;
               containers++;
             } else {
-              builder.append(mapper.map(ev, BigInt(num)));
-            }
-            if (builder.pending >= SCAP_BATCH_ROWS) {
-              batchesRead++;
-              yield builder.take()!;
+              yield mapper.map(ev, BigInt(num));
             }
           }
         } else {
@@ -254,17 +252,14 @@ export function openScapFile(path: string): ScapSource {
           }
           if (snap === null && (block === BLOCK.SHB || isStateBlock(block))) {
             // State after events: a new snapshot, starting a batch of its own.
-            if (builder.pending > 0) {
-              batchesRead++;
-              yield builder.take()!;
-            }
+            yield BATCH_BREAK;
             snap = new PendingSnapshot(machine);
           }
           if (block !== BLOCK.SHB && !(snap !== null && stateBlock(block, snap))) stats.unknownBlocks++;
         }
         block = r.next();
       }
-      if (snap !== null) for (const row of snap.finish(lastTs)) builder.append(row);
+      if (snap !== null) yield* snap.finish(lastTs);
     } catch (err) {
       failure = asFormatError(err, r.offset);
       if (failure === null) throw err;
@@ -273,13 +268,34 @@ export function openScapFile(path: string): ScapSource {
       stats.containerEvents = containers;
       stats.bytes = input.offset;
     }
-    // What was read before a break is still delivered, then the break is reported.
+    if (failure !== null) throw new UserError(describe(path, input, failure, num - containers));
+    finished = true;
+  }
+
+  function* batches(): Generator<RecordBatch> {
+    const builder = createBatchBuilder(traceSchema(metadata), SCAP_BATCH_ROWS);
+    try {
+      for (const row of rows()) {
+        if (row === BATCH_BREAK) {
+          if (builder.pending === 0) continue;
+        } else if (builder.append(row) < SCAP_BATCH_ROWS) {
+          continue;
+        }
+        batchesRead++;
+        yield builder.take()!;
+      }
+    } catch (err) {
+      // What was read before a break is still delivered, then the break is reported.
+      if (builder.pending > 0) {
+        batchesRead++;
+        yield builder.take()!;
+      }
+      throw err;
+    }
     if (builder.pending > 0) {
       batchesRead++;
       yield builder.take()!;
     }
-    if (failure !== null) throw new UserError(describe(path, input, failure, num - containers));
-    finished = true;
   }
 
   return {
@@ -288,6 +304,7 @@ export function openScapFile(path: string): ScapSource {
     metadata,
     compressed: input.gzip,
     batches,
+    rows,
     position: () => input.fileOffset,
     ending(): TraceEnding {
       return finished ? { complete: true, batches: batchesRead } : { complete: false, batches: batchesRead, stoppedAt: input.offset, detail: 'reading stopped early' };
