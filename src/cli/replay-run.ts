@@ -11,6 +11,7 @@ import { stderrLogger } from '../outputs/log.js';
 import { newDropMonitor } from '../engine/drops.js';
 import { programOutput } from '../outputs/program.js';
 import { type CompiledRule, formatPriority, loadRulesContent } from '../rules/load/index.js';
+import { openAnyTrace } from '../scap/index.js';
 import { UserError } from '../util/errors.js';
 import { formatCount } from '../util/format.js';
 import { sanitize, sanitizeMultiline } from '../util/terminal.js';
@@ -135,7 +136,8 @@ export function replayOneTrace(req: ReplayRequest, rules: CompiledRule[], trace:
     },
   });
   const progress = showProgress ? byteProgress(trace, existsSync(trace) ? statSync(trace).size : 0) : { update() {}, stop() {} };
-  const stats = replayTrace(trace, {
+  // A .scap capture is read directly (told apart from a .arrow trace by its first bytes).
+  const stats = replayTrace(openAnyTrace(trace), {
     rules,
     ruleMatching: filtering ? 'first' : req.config.ruleMatching,
     hostname: process.env.FALCO_HOSTNAME,
