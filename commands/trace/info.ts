@@ -3,6 +3,7 @@ import { TsfalcoCommand } from '../../src/cli/base-command.js';
 import { renderTraceSummary, traceSummaryJson } from '../../src/cli/trace-report.js';
 import { statSync } from 'node:fs';
 import { byteProgress } from '../../src/cli/progress.js';
+import { openAnyTrace } from '../../src/scap/index.js';
 import { summarizeTrace } from '../../src/trace/summary.js';
 import { incompleteMessage } from '../../src/trace/reader.js';
 import { isUserError } from '../../src/util/errors.js';
@@ -25,7 +26,7 @@ export default class TraceInfo extends TsfalcoCommand {
   ];
   static override strict = false;
   static override args = {
-    trace: Args.string({ description: 'trace file(s) (.arrow)', required: true }),
+    trace: Args.string({ description: 'trace file(s) (.arrow, or .scap captures of Falco/sysdig)', required: true }),
   };
   static override flags = {
     json: Flags.boolean({ description: 'print a JSON array, one object per trace, instead of tables' }),
@@ -41,7 +42,7 @@ export default class TraceInfo extends TsfalcoCommand {
         const progress = byteProgress(path, statSize(path));
         let summary;
         try {
-          summary = summarizeTrace(path, { topTypes: flags.top, topProcesses: flags.top, onProgress: progress.update });
+          summary = summarizeTrace(openAnyTrace(path), { topTypes: flags.top, topProcesses: flags.top, onProgress: progress.update });
         } finally {
           progress.stop();
         }

@@ -1,7 +1,7 @@
 import type { Data, RecordBatch, Vector } from 'apache-arrow';
 import { isUserError } from '../util/errors.js';
 import { isRecordType, RECORD_TYPES } from './columns.js';
-import { openTrace, type TraceEnding } from './reader.js';
+import { openTrace, type TraceEnding, type TraceFile } from './reader.js';
 import type { TraceMetadata } from './schema.js';
 
 /**
@@ -66,8 +66,12 @@ export interface SummaryOptions {
   onProgress?: (bytesRead: number, fileSize: number) => void;
 }
 
-export function summarizeTrace(path: string, options: SummaryOptions = {}): TraceSummary {
-  const trace = openTrace(path);
+/** What the summary reads: a trace file by path, or an opened source of trace batches (a .scap reader). */
+export type SummarySource = Pick<TraceFile, 'path' | 'size' | 'metadata' | 'batches' | 'ending' | 'position' | 'close'>;
+
+export function summarizeTrace(input: string | SummarySource, options: SummaryOptions = {}): TraceSummary {
+  const trace = typeof input === 'string' ? openTrace(input) : input;
+  const path = trace.path;
   try {
     const typeCounts = new Map<number, number>();
     let typeDictionary: Vector | null = null;
