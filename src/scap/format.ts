@@ -1,8 +1,8 @@
 /**
- * The scap capture file format: block types, magic numbers, fd types and size limits, as libscap
- * defines them (falcosecurity/libs userspace/libscap/scap_savefile.h and scap.h). A file is a
- * sequence of little-endian blocks, each `u32 type, u32 total length, body, padding to 4 bytes,
- * u32 total length again`:
+ * What the .scap writer needs of the capture file format besides the block types (blocks.ts):
+ * version, fd types and size limits, as libscap defines them (falcosecurity/libs
+ * userspace/libscap/scap_savefile.h and scap.h). A file is a sequence of little-endian blocks,
+ * each `u32 type, u32 total length, body, padding to 4 bytes, u32 total length again`:
  *
  * - the section header block (SHB) first: `u32 byte-order magic, u16 major, u16 minor, u64
  *   section length` (-1: unknown);
@@ -13,41 +13,8 @@
  *   then the parameter values back to back.
  */
 
-export const BLOCK = {
-  SHB: 0x0a0d0d0a,
-  MI: 0x201,
-  MI_INT: 0x8002abcd,
-  PL_V1: 0x202,
-  PL_V1_INT: 0x8000abcd,
-  PL_V2: 0x207,
-  PL_V2_INT: 0x8013abcd,
-  PL_V3: 0x209,
-  PL_V3_INT: 0x8014abcd,
-  PL_V4: 0x210,
-  PL_V5: 0x211,
-  PL_V6: 0x212,
-  PL_V7: 0x213,
-  PL_V8: 0x214,
-  PL_V9: 0x215,
-  FDL: 0x203,
-  FDL_INT: 0x8001abcd,
-  FDL_V2: 0x218,
-  EV: 0x204,
-  EV_INT: 0x8010abcd,
-  EV_V2: 0x216,
-  EV_V2_LARGE: 0x221,
-  IL: 0x205,
-  IL_INT: 0x8011abcd,
-  IL_V2: 0x219,
-  UL: 0x206,
-  UL_INT: 0x8012abcd,
-  UL_V2: 0x220,
-  EVF: 0x208,
-  EVF_V2: 0x217,
-  EVF_V2_LARGE: 0x222,
-} as const;
+export { BLOCK, SHB_MAGIC } from './blocks.js';
 
-export const SHB_MAGIC = 0x1a2b3c4d;
 /** File format version libscap writes (1.2: block versions frozen, fields appended). */
 export const SCAP_VERSION = { major: 1, minor: 2 } as const;
 
