@@ -1,31 +1,47 @@
-import type { Data, RecordBatch, Vector } from 'apache-arrow';
+import type { RecordBatch } from 'apache-arrow';
+import { type Column, columnsOfRecordBatch, type LazyBatch, nullColumn, type StringDictionary } from '../trace/columnar.js';
 import { COLUMNS, type ColumnName } from '../trace/columns.js';
 
 /**
  * Typed, allocation-free access to the columns of one record batch, by row. The engine reads
  * every value through this: no row objects are built. Dictionary columns answer with their code
  * (`code`) and the string (`str`), decoded once per dictionary entry for the whole file.
+ *
+ * Batches read from a trace file decode each column the first time it is read
+ * (`viewLazyBatch`); batches from other sources come as apache-arrow record batches (`viewBatch`).
  */
 
-export interface ColumnView {
-  readonly values: ArrayLike<number | bigint> & { [i: number]: number | bigint };
-  /** Validity bitmap, or null when the column has no nulls in this batch. */
-  readonly valid: Uint8Array | null;
-  readonly data: Data;
-}
+export type ColumnView = Column;
 
 export type BatchView = { readonly [K in ColumnName]: ColumnView } & { readonly numRows: number };
 
 const NAMES = COLUMNS.map((c) => c.name);
 
-export function viewBatch(batch: RecordBatch): BatchView {
-  const view: Record<string, unknown> = { numRows: batch.numRows };
-  for (const name of NAMES) {
-    const data = (batch.getChild(name) as Vector).data[0];
-    const valid = data.nullCount === 0 ? null : (data.nullBitmap ?? new Uint8Array(0));
-    view[name] = { values: data.values, valid, data };
-  }
+function build(rows: number, get: (name: string) => Column | undefined): BatchView {
+  const view: Record<string, unknown> = { numRows: rows };
+  for (const name of NAMES) view[name] = get(name) ?? nullColumn(rows);
   return view as BatchView;
+}
+
+export function viewBatch(batch: RecordBatch): BatchView {
+  const columns = columnsOfRecordBatch(batch);
+  return build(batch.numRows, (name) => columns.get(name));
+}
+
+/** Index of each column name in a schema's fields, per schema object. */
+const indexCache = new WeakMap<object, Map<string, number>>();
+
+export function viewLazyBatch(batch: LazyBatch): BatchView {
+  let index = indexCache.get(batch.schema);
+  if (!index) {
+    index = new Map(batch.schema.fields.map((f, i) => [f.name, i]));
+    indexCache.set(batch.schema, index);
+  }
+  const idx = index;
+  return build(batch.numRows, (name) => {
+    const i = idx.get(name);
+    return i === undefined ? undefined : batch.columns[i];
+  });
 }
 
 export function isSet(col: ColumnView, row: number): boolean {
@@ -42,7 +58,7 @@ export class StringTable {
   get(col: ColumnView, code: number): string {
     let s = this.cache[code];
     if (s === undefined) {
-      s = (col.data.dictionary as Vector).get(code) as string;
+      s = (col.dict as StringDictionary).get(code);
       this.cache[code] = s;
     }
     return s;
@@ -58,26 +74,28 @@ export function stringTables(): Record<string, StringTable> {
 
 const utf8 = new TextDecoder();
 
+function text(col: Column, i: number): string {
+  const offsets = col.offsets as Int32Array;
+  return utf8.decode((col.values as Uint8Array).subarray(offsets[i], offsets[i + 1]));
+}
+
 /** Text of a List<Utf8> column's row. */
 export function stringList(col: ColumnView, row: number): string[] {
-  const offsets = col.data.valueOffsets as Int32Array;
-  const child = col.data.children[0];
-  const childOffsets = child.valueOffsets as Int32Array;
-  const bytes = child.values as Uint8Array;
+  const offsets = col.offsets as Int32Array;
+  const child = col.children[0];
   const out: string[] = [];
-  for (let i = offsets[row]; i < offsets[row + 1]; i++) out.push(utf8.decode(bytes.subarray(childOffsets[i], childOffsets[i + 1])));
+  for (let i = offsets[row]; i < offsets[row + 1]; i++) out.push(text(child, i));
   return out;
 }
 
 export function binaryAt(col: ColumnView, row: number): Uint8Array {
-  const offsets = col.data.valueOffsets as Int32Array;
-  return (col.data.values as Uint8Array).subarray(offsets[row], offsets[row + 1]);
+  const offsets = col.offsets as Int32Array;
+  return (col.values as Uint8Array).subarray(offsets[row], offsets[row + 1]);
 }
 
 export function mapAt(col: ColumnView, row: number): Record<string, string> {
-  const offsets = col.data.valueOffsets as Int32Array;
-  const [keys, values] = col.data.children[0].children;
-  const text = (d: Data, i: number) => utf8.decode((d.values as Uint8Array).subarray((d.valueOffsets as Int32Array)[i], (d.valueOffsets as Int32Array)[i + 1]));
+  const offsets = col.offsets as Int32Array;
+  const [keys, values] = col.children;
   const out: Record<string, string> = {};
   for (let i = offsets[row]; i < offsets[row + 1]; i++) out[text(keys, i)] = text(values, i);
   return out;

@@ -18,8 +18,8 @@ export class Cursor {
   readonly strings: Record<string, StringTable> = stringTables();
   /** Timestamp of the first event of the replay (for evt.reltime). */
   firstTs = -1n;
-  /** Timestamp of the previous event (for evt.deltatime). */
-  prevTs = -1n;
+  private prevView: BatchView | null = null;
+  private prevRow = -1;
   private threadRow = -1;
   private threadView: BatchView | undefined;
   private threadCache: ThreadInfo | undefined;
@@ -33,6 +33,17 @@ export class Cursor {
     this.view = view;
     this.row = row;
     this.stamp = ++lastStamp;
+  }
+
+  /** Where the previous event is (for evt.deltatime); null when there is none. */
+  setPrevious(view: BatchView | null, row: number): void {
+    this.prevView = view;
+    this.prevRow = row;
+  }
+
+  /** Timestamp of the previous event (for evt.deltatime), -1 when there is none. */
+  get prevTs(): bigint {
+    return this.prevView === null ? -1n : (this.prevView.ts.values[this.prevRow] as bigint);
   }
 
   has(col: ColumnName): boolean {
@@ -64,7 +75,7 @@ export class Cursor {
   bool(col: ColumnName): boolean | undefined {
     const c = this.view[col];
     if (!isSet(c, this.row)) return undefined;
-    const bits = c.data.values as Uint8Array;
+    const bits = c.values as Uint8Array;
     return (bits[this.row >> 3] & (1 << (this.row & 7))) !== 0;
   }
 

@@ -8,6 +8,8 @@
  */
 
 const ONE_SECOND = 1_000_000_000n;
+const MAX_TS = (1n << 63n) - 1n;
+const MIN_TS = -(1n << 63n);
 
 export type DropAction = 'ignore' | 'log' | 'alert' | 'exit';
 
@@ -25,8 +27,13 @@ export interface DropSink {
 }
 
 export interface DropMonitor {
-  /** Called for every syscall event; returns false when an `exit` action asks to stop. */
+  /** Called for syscall events; returns false when an `exit` action asks to stop. */
   onEvent(ts: bigint): boolean;
+  /**
+   * Events with a timestamp up to this one need no `onEvent` call (it would do nothing for
+   * them); replay compares each event's time with it instead of calling.
+   */
+  deadline(): bigint;
   /** Called for every capture_stats record (cumulative counters, cpu -1 = all CPUs). */
   onStats(cpu: number, events: bigint, drops: bigint): void;
   report(): string;
@@ -91,6 +98,10 @@ export function newDropMonitor(config: DropConfig, sink: DropSink): DropMonitor 
         }
       }
       return true;
+    },
+    deadline() {
+      if (config.actions.length === 0) return MAX_TS;
+      return nextCheck < 0n ? MIN_TS : nextCheck;
     },
     report() {
       return `Syscall event drop monitoring:\n   - event drop detected: ${detected} occurrences\n   - num times actions taken: ${actionsTaken}\n`;

@@ -2,9 +2,9 @@ import type { CompiledRule } from '../rules/load/index.js';
 import { isRecordType, RECORD_TYPES } from '../trace/columns.js';
 import type { DropMonitor } from './drops.js';
 import { openTrace, type TraceEnding, type TraceFile } from '../trace/reader.js';
-import { viewBatch } from './batch-view.js';
+import { type BatchView, viewBatch, viewLazyBatch } from './batch-view.js';
 import { Cursor } from './cursor.js';
-import { applyAfter, applyBefore } from './state/apply.js';
+import { applyAfter, applyBefore, STATEFUL_TYPES } from './state/apply.js';
 import { newReplayState } from './state/types.js';
 
 /**
@@ -55,7 +55,22 @@ function matchesType(rule: CompiledRule, type: string): boolean {
 }
 
 /** What replay reads: a trace file, or anything that yields trace batches the same way (a .scap reader). */
-export type TraceSource = Pick<TraceFile, 'path' | 'size' | 'metadata' | 'batches' | 'ending' | 'position' | 'close'>;
+export type TraceSource = Pick<TraceFile, 'path' | 'size' | 'metadata' | 'batches' | 'ending' | 'position' | 'close'> & Partial<Pick<TraceFile, 'lazyBatches'>>;
+
+/** How replay handles an event type (by dictionary code). */
+const RECORD = 1;
+/** No rule can match it and it changes no state beyond noting a thread seen for the first time. */
+const PLAIN = 2;
+/** Rules to run, or state to change: the whole per-event path. */
+const FULL = 3;
+
+function* batchViews(trace: TraceSource): Generator<BatchView> {
+  const lazy = trace.lazyBatches?.() ?? null;
+  if (lazy) for (const b of lazy) yield viewLazyBatch(b);
+  else for (const b of trace.batches()) yield viewBatch(b);
+}
+
+const MAX_TS = (1n << 63n) - 1n;
 
 export function replayTrace(input: string | TraceSource, options: ReplayOptions): ReplayStats {
   const trace = typeof input === 'string' ? openTrace(input) : input;
@@ -65,8 +80,10 @@ export function replayTrace(input: string | TraceSource, options: ReplayOptions)
   const cursor = new Cursor(state);
   const rules = options.rules.filter((r) => r.match && r.source === 'syscall');
   const first = options.ruleMatching === 'first';
-  // rulesByCode[code]: the rules an event of that type meets; `null` marks a record type.
-  const rulesByCode: (readonly CompiledRule[] | null | undefined)[] = [];
+  // By dictionary code of the event type: how to handle it (0: not seen yet), its name, its rules.
+  const kindByCode: number[] = [];
+  const typeByCode: string[] = [];
+  const rulesByCode: (readonly CompiledRule[])[] = [];
   const stats: ReplayStats = {
     path,
     events: 0,
@@ -80,55 +97,122 @@ export function replayTrace(input: string | TraceSource, options: ReplayOptions)
     stoppedByDrops: false,
   };
   const drops = options.drops;
+  const threads = state.threads;
 
-  const rulesFor = (code: number, type: string) => {
-    let list = rulesByCode[code];
-    if (list === undefined) {
-      list = isRecordType(type) ? null : rules.filter((r) => matchesType(r, type));
+  const classify = (view: BatchView, code: number): number => {
+    const type = cursor.strings.type.get(view.type, code);
+    typeByCode[code] = type;
+    let kind: number;
+    if (isRecordType(type)) {
+      kind = RECORD;
+      rulesByCode[code] = [];
+    } else {
+      const list = rules.filter((r) => matchesType(r, type));
       rulesByCode[code] = list;
+      kind = list.length > 0 || STATEFUL_TYPES.has(type) ? FULL : PLAIN;
     }
-    return list;
+    kindByCode[code] = kind;
+    return kind;
   };
 
+  // The drop monitor needs a call only for events after its deadline; compared as two int32
+  // halves of the timestamp, so that no BigInt is made per event.
+  let deadlineHi = 0x7fffffff;
+  let deadlineLo = 0xffffffff;
+  const setDeadline = () => {
+    const d = drops ? drops.deadline() : MAX_TS;
+    deadlineHi = Number(BigInt.asIntN(32, d >> 32n));
+    deadlineLo = Number(BigInt.asUintN(32, d));
+  };
+  setDeadline();
+
+  // The previous event (for evt.deltatime): its batch and row.
+  let prevView: BatchView | null = null;
+  let prevRow = -1;
+  // The thread of the last plain event, known to be in the state (-2: none).
+  let knownTid = -2;
+
   try {
-    batches: for (const batch of trace.batches()) {
-      const view = viewBatch(batch);
+    batches: for (const view of batchViews(trace)) {
+      const n = view.numRows;
       const codes = view.type.values as Int32Array;
-      const ts = view.ts.values as BigInt64Array;
-      for (let row = 0; row < view.numRows; row++) {
-        cursor.at(view, row);
+      const tsCol = view.ts.values as BigInt64Array;
+      const ts32 = new Int32Array(tsCol.buffer, tsCol.byteOffset, tsCol.length * 2);
+      const tidCol = view.tid;
+      let tids: Int32Array | null = null;
+      let tidValid: Uint8Array | null = null;
+      let batchFirst = -1;
+      let batchLast = -1;
+      for (let row = 0; row < n; row++) {
         const code = codes[row];
-        const type = cursor.strings.type.get(view.type, code);
-        const candidates = rulesFor(code, type);
-        if (candidates === null) {
+        let kind = kindByCode[code];
+        if (kind === undefined) kind = classify(view, code);
+        if (kind === RECORD) {
           stats.records++;
+          cursor.at(view, row);
+          const type = typeByCode[code];
           applyBefore(state, cursor, type, true);
+          knownTid = -2;
           if (drops && type === RECORD_TYPES.captureStats) drops.onStats(cursor.num('cpu') ?? -1, cursor.big('n_events') ?? 0n, cursor.big('n_drops') ?? 0n);
           continue;
         }
         stats.events++;
-        const t = ts[row];
-        if (cursor.firstTs < 0n) {
-          cursor.firstTs = t;
-          stats.firstTs = t;
+        if (batchFirst < 0) {
+          batchFirst = row;
+          if (cursor.firstTs < 0n) cursor.firstTs = tsCol[row];
         }
-        stats.lastTs = t;
-        if (drops && !drops.onEvent(t)) {
-          stats.stoppedByDrops = true;
-          break batches;
+        batchLast = row;
+        const hi = ts32[2 * row + 1];
+        if (hi > deadlineHi || (hi === deadlineHi && ts32[2 * row] >>> 0 > deadlineLo)) {
+          if (!drops!.onEvent(tsCol[row])) {
+            stats.stoppedByDrops = true;
+            if (stats.firstTs === null) stats.firstTs = tsCol[batchFirst];
+            stats.lastTs = tsCol[row];
+            break batches;
+          }
+          setDeadline();
         }
+        if (kind === PLAIN) {
+          // Only a thread seen for the first time changes the state (it is registered).
+          if (tids === null) {
+            tids = tidCol.values as Int32Array;
+            tidValid = tidCol.valid;
+          }
+          const tid = tidValid === null || (tidValid[row >> 3] & (1 << (row & 7))) !== 0 ? tids[row] : -1;
+          if (tid !== knownTid) {
+            if (!threads.has(tid)) {
+              cursor.at(view, row);
+              applyBefore(state, cursor, typeByCode[code], false);
+            }
+            knownTid = tid;
+          }
+          prevView = view;
+          prevRow = row;
+          continue;
+        }
+        cursor.at(view, row);
+        cursor.setPrevious(prevView, prevRow);
+        const type = typeByCode[code];
         applyBefore(state, cursor, type, false);
         cursor.invalidate();
-        for (const rule of candidates) {
+        const candidates = rulesByCode[code];
+        for (let i = 0; i < candidates.length; i++) {
+          const rule = candidates[i];
           if (rule.match!(cursor)) {
             stats.alerts++;
             stats.alertsByRule.set(rule.name, (stats.alertsByRule.get(rule.name) ?? 0) + 1);
-            options.onAlert({ rule, cursor, ts: t });
+            options.onAlert({ rule, cursor, ts: tsCol[row] });
             if (first) break;
           }
         }
         applyAfter(state, cursor, type);
-        cursor.prevTs = t;
+        knownTid = -2;
+        prevView = view;
+        prevRow = row;
+      }
+      if (batchFirst >= 0) {
+        if (stats.firstTs === null) stats.firstTs = tsCol[batchFirst];
+        stats.lastTs = tsCol[batchLast];
       }
       options.onProgress?.(trace.position(), trace.size);
     }

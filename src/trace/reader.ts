@@ -2,6 +2,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { Message, type RecordBatch, RecordBatchReader, type Schema } from 'apache-arrow';
 import { Footer } from 'apache-arrow/ipc/metadata/file';
 import { UserError } from '../util/errors.js';
+import { ColumnarDecoder, type LazyBatch } from './columnar.js';
 import './compression.js';
 import { hasFooter, MessageHeader, type ScanEnd, type ScannedMessage, scanMessages, streamStart } from './ipc-scan.js';
 import { FORMAT_VERSION, parseFormatVersion, parseTraceMetadata, type TraceMetadata } from './schema.js';
@@ -29,8 +30,14 @@ export interface TraceFile {
   readonly metadata: TraceMetadata;
   /** Whether the file ends with a valid Arrow footer (a closed writer). */
   readonly hasFooter: boolean;
-  /** The record batches, lazily. Can be called once. */
+  /** The record batches, lazily. Can be called once (this or `lazyBatches`). */
   batches(): Generator<RecordBatch>;
+  /**
+   * The record batches with columns decoded on first use (see columnar.ts), or null when the
+   * schema has a column type that decoder does not handle (then use `batches()`). Can be called
+   * once (this or `batches`).
+   */
+  lazyBatches(): Generator<LazyBatch> | null;
   /** Bytes of the file read so far (for progress reports). */
   position(): number;
   /** After `batches()` is exhausted: how the data ended. */
@@ -138,6 +145,42 @@ function openTraceFd(path: string, fd: number): TraceFile {
     yield EOS;
   }
 
+  function* lazy(decoder: ColumnarDecoder): Generator<LazyBatch> {
+    for (let m = schemaMessage ? scan.next() : first; m; m = scan.next()) {
+      current = m;
+      const at = m;
+      const body = m.bytes.subarray(m.metadataLength);
+      if (m.headerType === MessageHeader.DictionaryBatch) {
+        try {
+          decoder.dictionaryBatch(m.message, body);
+        } catch (err) {
+          throw new UserError(`${path}: corrupt dictionary batch at byte ${at.offset}: ${(err as Error).message}`);
+        }
+      } else if (m.headerType === MessageHeader.RecordBatch) {
+        batchOffsets.push(m.offset);
+        const index = batchesRead;
+        const fail = (err: unknown): never => {
+          throw new UserError(`${path}: corrupt record batch ${index} at byte ${at.offset}: ${(err as Error).message}`);
+        };
+        let batch: LazyBatch;
+        try {
+          batch = decoder.recordBatch(m.message, body, fail);
+        } catch (err) {
+          fail(err);
+        }
+        batchesRead++;
+        yield batch!;
+      } else {
+        scan.end = { kind: 'corrupt', offset: m.offset, detail: `unexpected ${MessageHeader[m.headerType]} message` };
+        break;
+      }
+    }
+    const end = scan.end;
+    if (end?.kind === 'corrupt') {
+      throw new UserError(`${path}: corrupt data at byte ${end.offset} (after batch ${batchesRead}): ${end.detail}`);
+    }
+  }
+
   const file: TraceFile = {
     path,
     size,
@@ -168,6 +211,13 @@ function openTraceFd(path: string, fd: number): TraceFile {
       if (end?.kind === 'corrupt') {
         throw new UserError(`${path}: corrupt data at byte ${end.offset} (after batch ${batchesRead}): ${end.detail}`);
       }
+    },
+    lazyBatches() {
+      const decoder = ColumnarDecoder.for(schema);
+      if (!decoder) return null;
+      if (started) throw new Error('batches() can be called once per open trace');
+      started = true;
+      return lazy(decoder);
     },
     position() {
       return current.offset + current.bytes.length;

@@ -417,3 +417,18 @@ export function applyAfter(state: ReplayState, c: Cursor, type: string): void {
     }
   }
 }
+
+/**
+ * Event types that `applyBefore` / `applyAfter` act on beyond registering a thread seen for
+ * the first time: every `case` of their switches, the identity-refreshing types and the fd
+ * creating ones. Replay skips both calls for events of other types that no rule can match (it
+ * only registers new threads), so a type handled above must be listed here
+ * (test/engine/replay-fast-path.test.ts checks the switches against this list).
+ */
+export const STATEFUL_TYPES: ReadonlySet<string> = new Set([
+  ...REFRESH_TYPES,
+  ...Object.keys(FD_TYPE_OF),
+  'clone', 'clone3', 'fork', 'vfork', 'execve', 'execveat', 'open', 'openat', 'openat2', 'creat', 'open_by_handle_at',
+  'memfd_create', 'socket', 'connect', 'accept', 'accept4', 'bind', 'listen', 'dup', 'dup2', 'dup3', 'fcntl', 'pipe',
+  'pipe2', 'socketpair', 'chdir', 'fchdir', 'prctl', 'close', 'close_range', 'exit', 'exit_group', 'procexit',
+]);

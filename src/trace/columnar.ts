@@ -1,0 +1,416 @@
+import { type DataType, type Field, type Message, type RecordBatch, type Schema, Type, type Vector } from 'apache-arrow';
+import { decodeLz4Frame } from './lz4-frame.js';
+
+/**
+ * Column-by-column, on-demand decoding of a trace's record batches, for readers that touch few
+ * columns of most rows (replay: most events only need `type`, `tid` and `ts`).
+ *
+ * apache-arrow's reader decompresses and wraps every buffer of every column of a batch before
+ * handing it over; here a record batch message only records where its buffers are, and a
+ * column's buffers are decompressed the first time something reads that column. Dictionaries
+ * (one per string column for the whole file, extended by delta batches) are kept as the raw
+ * UTF-8 bytes of each batch and decoded one string at a time, when a code is looked up.
+ *
+ * `Column` is also built from apache-arrow `Data` (`columnsOfRecordBatch`), so that consumers
+ * read batches from any source (a .scap reader yields apache-arrow record batches) the same way.
+ */
+
+export type ColumnValues = (ArrayLike<number | bigint> & { readonly [i: number]: number | bigint }) | Uint8Array;
+
+/** The strings of a dictionary-encoded column, by code. */
+export interface StringDictionary {
+  get(code: number): string;
+}
+
+/**
+ * One column of one batch. Primitive columns: `values` (a typed array; a bit-packed Uint8Array
+ * for booleans). Dictionary columns: `values` holds the codes and `dict` the strings. Binary and
+ * UTF-8: `offsets` and `values` (the bytes). List<Utf8>: `offsets` and `children[0]`;
+ * Map<Utf8, Utf8>: `offsets`, `children[0]` the keys, `children[1]` the values.
+ * `valid` is the validity bitmap, or null when the column has no nulls in this batch.
+ */
+export class Column {
+  private loaded: boolean;
+  private v: ColumnValues = EMPTY_U8;
+  private n: Uint8Array | null = null;
+  private o: Int32Array | null = null;
+  private ch: readonly Column[] = NO_CHILDREN;
+  private d: StringDictionary | null = null;
+
+  constructor(private readonly loader: ((self: Column) => void) | null) {
+    this.loaded = loader === null;
+  }
+
+  /** Fills the column (from its loader, or directly for eagerly built columns). */
+  set(values: ColumnValues, valid: Uint8Array | null, offsets: Int32Array | null, children: readonly Column[], dict: StringDictionary | null): this {
+    this.v = values;
+    this.n = valid;
+    this.o = offsets;
+    this.ch = children;
+    this.d = dict;
+    this.loaded = true;
+    return this;
+  }
+
+  private load(): void {
+    this.loaded = true; // a failing loader throws; it is not retried
+    this.loader!(this);
+  }
+
+  get values(): ColumnValues {
+    if (!this.loaded) this.load();
+    return this.v;
+  }
+
+  get valid(): Uint8Array | null {
+    if (!this.loaded) this.load();
+    return this.n;
+  }
+
+  get offsets(): Int32Array | null {
+    if (!this.loaded) this.load();
+    return this.o;
+  }
+
+  get children(): readonly Column[] {
+    if (!this.loaded) this.load();
+    return this.ch;
+  }
+
+  get dict(): StringDictionary | null {
+    if (!this.loaded) this.load();
+    return this.d;
+  }
+}
+
+const EMPTY_U8 = new Uint8Array(0);
+const NO_CHILDREN: readonly Column[] = [];
+
+/** A column of nulls (a column the file does not have). */
+export function nullColumn(rows: number): Column {
+  return new Column(null).set(new Int32Array(rows), new Uint8Array((rows + 7) >> 3), null, NO_CHILDREN, null);
+}
+
+// --- from apache-arrow Data -----------------------------------------------------------------
+
+interface ArrowData {
+  readonly values: unknown;
+  readonly nullCount: number;
+  readonly nullBitmap: Uint8Array | undefined;
+  readonly valueOffsets: Int32Array | undefined;
+  readonly children: readonly ArrowData[];
+  readonly dictionary?: Vector;
+  readonly type: DataType;
+}
+
+function fromData(data: ArrowData): Column {
+  const valid = data.nullCount === 0 ? null : (data.nullBitmap ?? new Uint8Array(0));
+  let children: readonly Column[] = NO_CHILDREN;
+  if (data.type.typeId === Type.List) children = [fromData(data.children[0])];
+  else if (data.type.typeId === Type.Map) children = data.children[0].children.map(fromData);
+  const dictionary = data.dictionary;
+  const dict: StringDictionary | null = dictionary ? { get: (code) => dictionary.get(code) as string } : null;
+  return new Column(null).set((data.values as ColumnValues | undefined) ?? EMPTY_U8, valid, data.valueOffsets ?? null, children, dict);
+}
+
+/** The columns of an apache-arrow record batch, by name. */
+export function columnsOfRecordBatch(batch: RecordBatch): Map<string, Column> {
+  const out = new Map<string, Column>();
+  batch.schema.fields.forEach((f, i) => out.set(f.name, fromData(batch.getChildAt(i)!.data[0] as unknown as ArrowData)));
+  return out;
+}
+
+// --- from IPC messages ----------------------------------------------------------------------
+
+type Kind = 'int' | 'bool' | 'dict' | 'utf8' | 'binary' | 'list' | 'map';
+
+/** Where a field's nodes and buffers are in a record batch message, and how to read them. */
+interface Layout {
+  kind: Kind;
+  node: number;
+  buffer: number;
+  /** Typed array constructor of `values` (int, timestamp, dictionary codes). */
+  array?: new (buffer: ArrayBuffer, byteOffset: number, length: number) => ArrayLike<number | bigint>;
+  width?: number;
+  children: Layout[];
+  dictionaryId?: number;
+}
+
+const INT_ARRAYS: Record<string, [Layout['array'], number]> = {
+  's8': [Int8Array, 1], 's16': [Int16Array, 2], 's32': [Int32Array, 4], 's64': [BigInt64Array, 8],
+  'u8': [Uint8Array, 1], 'u16': [Uint16Array, 2], 'u32': [Uint32Array, 4], 'u64': [BigUint64Array, 8],
+};
+
+interface Cursor {
+  node: number;
+  buffer: number;
+}
+
+/** The layout of a field; null when this decoder does not handle its type (the caller falls back to apache-arrow). */
+function layoutOf(type: DataType, at: Cursor): Layout | null {
+  const node = at.node++;
+  const buffer = at.buffer;
+  const t = type as DataType & { bitWidth?: number; isSigned?: boolean; unit?: number; indices?: DataType; id?: number; children?: Field[] };
+  switch (type.typeId) {
+    case Type.Int: {
+      const spec = INT_ARRAYS[`${t.isSigned ? 's' : 'u'}${t.bitWidth}`];
+      if (!spec) return null;
+      at.buffer += 2;
+      return { kind: 'int', node, buffer, array: spec[0], width: spec[1], children: [] };
+    }
+    case Type.Timestamp:
+      at.buffer += 2;
+      return { kind: 'int', node, buffer, array: BigInt64Array, width: 8, children: [] };
+    case Type.Bool:
+      at.buffer += 2;
+      return { kind: 'bool', node, buffer, children: [] };
+    case Type.Utf8:
+      at.buffer += 3;
+      return { kind: 'utf8', node, buffer, children: [] };
+    case Type.Binary:
+      at.buffer += 3;
+      return { kind: 'binary', node, buffer, children: [] };
+    case Type.Dictionary: {
+      const indices = t.indices as DataType & { bitWidth: number; isSigned: boolean };
+      const spec = INT_ARRAYS[`${indices.isSigned ? 's' : 'u'}${indices.bitWidth}`];
+      const valueType = (type as unknown as { dictionary: DataType }).dictionary;
+      if (!spec || indices.bitWidth > 32 || valueType.typeId !== Type.Utf8) return null;
+      at.buffer += 2;
+      return { kind: 'dict', node, buffer, array: spec[0], width: spec[1], children: [], dictionaryId: t.id };
+    }
+    case Type.List: {
+      at.buffer += 2;
+      const child = layoutOf(t.children![0].type, at);
+      if (!child || child.kind !== 'utf8') return null;
+      return { kind: 'list', node, buffer, children: [child] };
+    }
+    case Type.Map: {
+      at.buffer += 2;
+      const entries = t.children![0].type as DataType & { children: Field[] };
+      if (entries.typeId !== Type.Struct || entries.children.length !== 2) return null;
+      at.node++; // the entries struct
+      at.buffer += 1; // its validity
+      const key = layoutOf(entries.children[0].type, at);
+      const value = layoutOf(entries.children[1].type, at);
+      if (!key || !value || key.kind !== 'utf8' || value.kind !== 'utf8') return null;
+      return { kind: 'map', node, buffer, children: [key, value] };
+    }
+    default:
+      return null;
+  }
+}
+
+/** Per-field layouts of a schema, or null when some field's type is not handled here. */
+export function schemaLayouts(schema: Schema): Layout[] | null {
+  const at: Cursor = { node: 0, buffer: 0 };
+  const out: Layout[] = [];
+  for (const f of schema.fields) {
+    const l = layoutOf(f.type, at);
+    if (!l) return null;
+    out.push(l);
+  }
+  return out;
+}
+
+interface Region {
+  offset: number;
+  length: number;
+}
+
+interface BatchHeader {
+  length: number;
+  nodes: { length: number; nullCount: number }[];
+  buffers: Region[];
+  compression: { type: number } | null;
+}
+
+const LZ4_FRAME = 0;
+
+/** A corrupt or unsupported piece of a message; the reader turns it into a UserError naming the file and offset. */
+export class ColumnarError extends Error {}
+
+/** One record batch or dictionary batch body, its buffers decoded on demand. */
+class Body {
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly header: BatchHeader,
+  ) {
+    if (header.compression && header.compression.type !== LZ4_FRAME) throw new ColumnarError(`unsupported body compression codec ${header.compression.type}`);
+  }
+
+  get rows(): number {
+    return this.header.length;
+  }
+
+  node(i: number): { length: number; nullCount: number } {
+    const n = this.header.nodes[i];
+    if (!n) throw new ColumnarError(`missing field node ${i}`);
+    return n;
+  }
+
+  /** Buffer `i`, decompressed; an empty array for an absent buffer. */
+  buffer(i: number): Uint8Array {
+    const r = this.header.buffers[i];
+    if (!r) throw new ColumnarError(`missing buffer ${i}`);
+    if (r.length === 0) return EMPTY_U8;
+    if (r.offset < 0 || r.offset + r.length > this.bytes.length) throw new ColumnarError(`buffer ${i} lies outside the message body`);
+    const raw = this.bytes.subarray(r.offset, r.offset + r.length);
+    if (!this.header.compression) return raw;
+    if (raw.length < 8) throw new ColumnarError(`compressed buffer ${i} shorter than its length prefix`);
+    const lo = raw[0] | (raw[1] << 8) | (raw[2] << 16) | (raw[3] << 24);
+    const hi = raw[4] | (raw[5] << 8) | (raw[6] << 16) | (raw[7] << 24);
+    if (lo === -1 && hi === -1) return raw.subarray(8); // stored uncompressed
+    const size = (lo >>> 0) + hi * 2 ** 32;
+    let out: Uint8Array;
+    try {
+      out = decodeLz4Frame(raw.subarray(8));
+    } catch (err) {
+      throw new ColumnarError(`buffer ${i}: ${(err as Error).message}`);
+    }
+    if (out.length !== size) throw new ColumnarError(`buffer ${i}: ${out.length} bytes decompressed, ${size} announced`);
+    return out;
+  }
+
+  /** Validity bitmap of node `node` (buffer `buffer`), or null when the node has no nulls. */
+  validity(node: number, buffer: number, rows: number): Uint8Array | null {
+    if (this.node(node).nullCount === 0) return null;
+    const bits = this.buffer(buffer);
+    if (bits.length < (rows + 7) >> 3) throw new ColumnarError(`validity buffer ${buffer} too short`);
+    return bits;
+  }
+
+  typed(buffer: number, array: NonNullable<Layout['array']>, width: number, count: number): ArrayLike<number | bigint> {
+    let bytes = this.buffer(buffer);
+    if (bytes.length < count * width) throw new ColumnarError(`buffer ${buffer}: ${bytes.length} bytes for ${count} values of ${width}`);
+    if (bytes.byteOffset % width !== 0) bytes = bytes.slice();
+    return new array(bytes.buffer as ArrayBuffer, bytes.byteOffset, count);
+  }
+
+  offsets(buffer: number, rows: number, dataLength: number): Int32Array {
+    const o = this.typed(buffer, Int32Array, 4, rows + 1) as Int32Array;
+    if (rows > 0 && (o[0] < 0 || o[rows] > dataLength || o[rows] < o[0])) throw new ColumnarError(`offsets buffer ${buffer} out of range`);
+    return o;
+  }
+}
+
+function fill(col: Column, body: Body, l: Layout, dictionaries: Map<number, Dictionary>): void {
+  const rows = body.node(l.node).length;
+  const valid = body.validity(l.node, l.buffer, rows);
+  switch (l.kind) {
+    case 'int':
+      col.set(body.typed(l.buffer + 1, l.array!, l.width!, rows), valid, null, NO_CHILDREN, null);
+      return;
+    case 'bool': {
+      const bits = body.buffer(l.buffer + 1);
+      if (bits.length < (rows + 7) >> 3) throw new ColumnarError(`boolean buffer ${l.buffer + 1} too short`);
+      col.set(bits, valid, null, NO_CHILDREN, null);
+      return;
+    }
+    case 'dict': {
+      const dict = dictionaries.get(l.dictionaryId!);
+      if (!dict) throw new ColumnarError(`no dictionary ${l.dictionaryId} before this batch`);
+      const codes = body.typed(l.buffer + 1, l.array!, l.width!, rows);
+      col.set(codes, valid, null, NO_CHILDREN, dict);
+      return;
+    }
+    case 'utf8':
+    case 'binary': {
+      const data = body.buffer(l.buffer + 2);
+      col.set(data, valid, body.offsets(l.buffer + 1, rows, data.length), NO_CHILDREN, null);
+      return;
+    }
+    case 'list':
+    case 'map': {
+      const children = l.children.map((c) => {
+        const child = new Column(null);
+        fill(child, body, c, dictionaries);
+        return child;
+      });
+      const childRows = body.node(l.children[0].node).length;
+      col.set(EMPTY_U8, valid, body.offsets(l.buffer + 1, rows, childRows), children, null);
+      return;
+    }
+  }
+}
+
+const utf8 = new TextDecoder();
+
+/** A string column's dictionary for a whole file: the UTF-8 data of each (delta) batch, decoded per code on demand. */
+export class Dictionary implements StringDictionary {
+  private readonly starts: number[] = [];
+  private readonly chunks: { offsets: Int32Array; bytes: Uint8Array; valid: Uint8Array | null }[] = [];
+  size = 0;
+
+  append(offsets: Int32Array, bytes: Uint8Array, valid: Uint8Array | null, count: number): void {
+    this.starts.push(this.size);
+    this.chunks.push({ offsets, bytes, valid });
+    this.size += count;
+  }
+
+  get(code: number): string {
+    if (!(code >= 0 && code < this.size)) throw new ColumnarError(`dictionary code ${code} out of range (${this.size} entries)`);
+    let k = this.chunks.length - 1;
+    while (this.starts[k] > code) k--;
+    const { offsets, bytes, valid } = this.chunks[k];
+    const i = code - this.starts[k];
+    if (valid && (valid[i >> 3] & (1 << (i & 7))) === 0) return '';
+    return utf8.decode(bytes.subarray(offsets[i], offsets[i + 1]));
+  }
+}
+
+/**
+ * Decodes the messages of one file in order: dictionary batches extend the dictionaries,
+ * record batches become `LazyBatch`es whose columns decode on first use.
+ */
+export class ColumnarDecoder {
+  private readonly dictionaries = new Map<number, Dictionary>();
+
+  constructor(
+    readonly schema: Schema,
+    private readonly layouts: Layout[],
+  ) {}
+
+  static for(schema: Schema): ColumnarDecoder | null {
+    const layouts = schemaLayouts(schema);
+    return layouts ? new ColumnarDecoder(schema, layouts) : null;
+  }
+
+  /** A dictionary batch message (`body`: its body bytes). */
+  dictionaryBatch(message: Message, body: Uint8Array): void {
+    const header = message.header() as unknown as { id: number; isDelta: boolean; data: BatchHeader };
+    const id = Number(header.id);
+    const b = new Body(body, header.data);
+    const rows = b.node(0).length;
+    const valid = b.validity(0, 0, rows);
+    const bytes = b.buffer(2);
+    const offsets = b.offsets(1, rows, bytes.length);
+    let dict = this.dictionaries.get(id);
+    if (!dict || !header.isDelta) {
+      dict = new Dictionary();
+      this.dictionaries.set(id, dict);
+    }
+    dict.append(offsets, bytes, valid, rows);
+  }
+
+  /** A record batch message: its columns, by schema field index, decoded when first read. */
+  recordBatch(message: Message, body: Uint8Array, onError: (err: unknown) => never): LazyBatch {
+    const header = message.header() as unknown as BatchHeader;
+    const b = new Body(body, header);
+    const dictionaries = this.dictionaries;
+    const columns = this.layouts.map((l) => new Column((self) => {
+      try {
+        fill(self, b, l, dictionaries);
+      } catch (err) {
+        onError(err);
+      }
+    }));
+    return { numRows: Number(header.length), columns, schema: this.schema };
+  }
+}
+
+/** A record batch whose columns (in schema order) decode on first access. */
+export interface LazyBatch {
+  readonly numRows: number;
+  readonly columns: readonly Column[];
+  readonly schema: Schema;
+}

@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { STATEFUL_TYPES } from '../../src/engine/state/apply.js';
+import type { TraceEvent } from '../../src/trace/event.js';
+import { tempDir } from '../helpers/cli.js';
+import { fieldValues, writeEvents } from '../helpers/replay.js';
+
+const tmp = tempDir();
+afterAll(tmp.cleanup);
+
+/**
+ * Replay skips the state machine for events that no rule can match and whose type the state
+ * machine does not handle (it only registers threads seen for the first time). These tests keep
+ * that shortcut honest.
+ */
+describe('replay fast path', () => {
+  it('lists every event type the state machine handles', () => {
+    const source = readFileSync(join(import.meta.dirname, '../../src/engine/state/apply.ts'), 'utf8');
+    const cases = [...source.matchAll(/^\s*case '([a-z0-9_]+)':/gm)].map((m) => m[1]);
+    expect(cases.length).toBeGreaterThan(20);
+    for (const type of cases) expect(STATEFUL_TYPES.has(type), type).toBe(true);
+  });
+
+  it('registers a thread first seen in an event no rule looks at, with that event\'s header', () => {
+    const worker = { tid: 301, pid: 300, ppid: 1, comm: 'worker', uid: 1000, gid: 1000, euid: 1000, egid: 1000, loginuid: -1 };
+    const events: Partial<TraceEvent>[] = [
+      { type: 'snapshot_machine', name: 'h' },
+      { type: 'snapshot_proc', tid: 300, pid: 300, ppid: 1, comm: 'server', exe: 'server', exepath: '/usr/bin/server', args: ['-d'], cwd: '/srv' },
+      { type: 'snapshot_end' },
+      // thread 301 of process 300 appears in a write (no rule, no state change): it inherits its leader's image
+      { dir: '<', type: 'write', ...worker, fd: 1n, res: 5n },
+      { dir: '<', type: 'newfstatat', ...worker, comm: 'renamed', path: '/x', res: 0n },
+      { dir: '<', type: 'getpid', ...worker, comm: 'renamed', res: 300n },
+      { dir: '<', type: 'openat', ...worker, comm: 'renamed', dirfd: -100n, path: 'data.txt', flags: 1, res: 3n },
+    ];
+    const trace = writeEvents(tmp.dir, events);
+    const values = fieldValues(trace, 'evt.type=openat', ['proc.name', 'thread.tid', 'proc.exepath', 'proc.cwd', 'fd.name', 'evt.deltatime', 'evt.reltime']);
+    expect(values).toEqual([
+      { 'proc.name': 'renamed', 'thread.tid': '301', 'proc.exepath': '/usr/bin/server', 'proc.cwd': '/srv', 'fd.name': '/srv/data.txt', 'evt.deltatime': '1000', 'evt.reltime': '3000' },
+    ]);
+  });
+});
