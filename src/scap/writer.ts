@@ -30,7 +30,7 @@ export interface ScapWriteOptions {
   /** Called after each record batch with the bytes of the trace read so far and its size. */
   onProgress?: (done: number, total: number) => void;
   /** Called for each event written, in file order: the trace row (`num`) it comes from and its direction. */
-  onEvent?: (num: bigint, dir: '>' | '<') => void;
+  onEvent?: (num: bigint, dir: '>' | '<', code: number) => void;
 }
 
 export interface ScapWriteSummary {
@@ -105,7 +105,7 @@ export function writeScap(input: string, output: string, options: ScapWriteOptio
     sink.reserve(MAX_EVENT_BLOCK);
     writeEventBlock(sink, planFor(type, code), ts, tid, cpu, ctx, isGeneric ? generic : null);
     summary.events++;
-    onEvent?.(cur.big('num') ?? 0n, (code & 1) === 0 ? '>' : '<');
+    onEvent?.(cur.big('num') ?? 0n, (code & 1) === 0 ? '>' : '<', code);
   };
 
   try {

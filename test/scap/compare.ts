@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
+import { EVENT_TABLE } from '../../src/scap/event-table.js';
 import type { TraceEvent } from '../../src/trace/event.js';
+import { paramsOf } from '../../src/trace/event-params.js';
 import type { SysdigEvent } from './sysdig.js';
 
 /**
@@ -11,8 +13,10 @@ import type { SysdigEvent } from './sysdig.js';
 
 /** Syscalls the libscap of sysdig 0.29 records under another event's name. */
 export const OLD_NAME: Record<string, string> = {
-  dup2: 'dup', dup3: 'dup', pipe2: 'pipe', umount2: 'umount', accept4: 'accept', eventfd2: 'eventfd', signalfd4: 'signalfd', inotify_init1: 'inotify_init', rt_sigreturn: 'sigreturn', prlimit64: 'prlimit',
+  dup2: 'dup', dup3: 'dup', pipe2: 'pipe', umount2: 'umount', accept4: 'accept', eventfd2: 'eventfd', signalfd4: 'signalfd', inotify_init1: 'inotify_init', prlimit64: 'prlimit',
 };
+/** … and how sysdig 0.29 names them (syscall code 298, rt_sigreturn now, was sigreturn). */
+const SYSDIG_029_NAME: Record<string, string> = { ...OLD_NAME, rt_sigreturn: 'sigreturn' };
 /** Exit events that carry the syscall's result. */
 const WITH_RESULT = new Set(['open', 'openat', 'openat2', 'creat', 'read', 'write', 'pread', 'pwrite', 'close', 'connect', 'socket', 'execve', 'clone', 'clone3', 'fork', 'vfork', 'dup', 'dup2', 'dup3', 'mmap', 'fcntl', 'unlink', 'unlinkat', 'mkdir', 'mkdirat']);
 const OPENS = new Set(['open', 'openat', 'openat2', 'creat']);
@@ -32,10 +36,10 @@ export interface Comparison {
 }
 
 /** `openFlags`: event number → the open flags sysdig shows (sysdig 0.29 cannot print them raw in JSON). */
-export function compareWithSysdig(rows: readonly TraceEvent[], written: readonly (readonly [bigint, '>' | '<'])[], sysdig: readonly SysdigEvent[], openFlags: ReadonlyMap<number, number>): Comparison {
+export function compareWithSysdig(rows: readonly TraceEvent[], written: readonly (readonly [bigint, '>' | '<', ...unknown[]])[], sysdig: readonly SysdigEvent[], openFlags: ReadonlyMap<number, number>): Comparison {
   const byNum = new Map(rows.map((r) => [r.num, r]));
   // What the trace says each process runs and which file each fd names, as of each row.
-  const image = new Map<number, { comm: string; exe: string; args: string[]; cwd: string | undefined }>();
+  const image = new Map<number, { comm: string; exe: string; args: readonly string[]; cwd: string | undefined }>();
   const fds = new Map<number, Map<bigint, string>>();
   const fdsOf = (pid: number) => {
     let m = fds.get(pid);
@@ -58,7 +62,7 @@ export function compareWithSysdig(rows: readonly TraceEvent[], written: readonly
     const r = byNum.get(num)!;
     const e = sysdig[i];
     const exit = dir === '<';
-    check(i, 'evt.type', e['evt.type'], OLD_NAME[r.type] ?? r.type);
+    check(i, 'evt.type', e['evt.type'], SYSDIG_029_NAME[r.type] ?? r.type);
     check(i, 'evt.dir', e['evt.dir'], dir);
     check(i, 'thread.tid', e['thread.tid'], r.tid);
     check(i, 'proc.pid', e['proc.pid'], r.pid);
@@ -135,4 +139,100 @@ export function compareWithSysdig(rows: readonly TraceEvent[], written: readonly
     else if (r.type === 'socket' && r.res! >= 0n) table.delete(r.res!);
   }
   return { mismatches, fdNames, results };
+}
+
+/** The columns an event layout carries for a trace type: its parameters' columns in event-params. */
+function eventColumns(type: string, code: number): ReadonlySet<string> {
+  const out = new Set<string>();
+  const params = paramsOf(type);
+  for (const p of EVENT_TABLE[code].params) {
+    const m = params.find((q) => q.name === p.name);
+    if (!m || m.col === 'extra') continue;
+    if (m.col === 'tuple') for (const c of ['sip', 'sport', 'dip', 'dport']) out.add(c);
+    else if (m.col === 'addr') for (const c of ['dip', 'dport']) out.add(c);
+    else out.add(m.col);
+  }
+  return out;
+}
+
+/** What the process list of each target carries of a snapshot_proc row. */
+const PROC_COLUMNS = ['pid', 'ppid', 'comm', 'exe', 'exepath', 'args', 'cwd', 'euid', 'egid', 'loginuid', 'vtid', 'vpid', 'sid', 'pgid', 'cgroup', 'cap_inheritable', 'cap_permitted', 'cap_effective'] as const;
+const PROC_COLUMNS_LATEST = ['tty', 'exe_flags', 'exe_ino', 'exe_ctime', 'exe_mtime'] as const;
+const FD_TYPES_OLD: Record<string, string> = { bpf: 'unknown', userfaultfd: 'unknown', io_uring: 'unknown', pidfd: 'unknown', memfd: 'file' };
+
+const text = (v: unknown) => (typeof v === 'bigint' ? `${v}n` : JSON.stringify(v));
+
+/**
+ * Compares a trace with what our .scap reader reads back from the .scap file written from it:
+ * every snapshot row and every event, on the columns the scap format carries (an event's columns
+ * are those its layout's parameters map to in src/trace/event-params.ts; the header carries ts,
+ * tid and cpu, not the process columns). Columns the trace leaves null are not compared (the
+ * format has no null: the writer writes zero or empty).
+ */
+export function compareRoundTrip(
+  orig: readonly TraceEvent[],
+  written: readonly (readonly [bigint, '>' | '<', number])[],
+  back: readonly TraceEvent[],
+  target: 'sysdig-0.29' | 'latest',
+): Comparison {
+  const mismatches: string[] = [];
+  const check = (where: string, col: string, want: unknown, got: unknown) => {
+    if (want === undefined || want === null) return;
+    if (text(want) !== text(got)) mismatches.push(`${where}: ${col}: trace ${text(want)}, read back ${text(got)}`);
+  };
+  // Snapshot rows.
+  const backProcs = new Map(back.filter((e) => e.type === 'snapshot_proc').map((e) => [e.tid, e]));
+  const backFds = new Map(back.filter((e) => e.type === 'snapshot_fd').map((e) => [`${e.pid}/${e.fd}`, e]));
+  const backUsers = new Map(back.filter((e) => e.type === 'snapshot_user').map((e) => [`${e.uid}/${e.name}`, e]));
+  const backGroups = new Map(back.filter((e) => e.type === 'snapshot_group').map((e) => [`${e.gid}/${e.name}`, e]));
+  const firstSnapshot = orig.slice(0, orig.findIndex((e) => e.type === 'snapshot_end') + 1);
+  for (const o of firstSnapshot) {
+    if (o.type === 'snapshot_proc') {
+      const r = backProcs.get(o.tid);
+      if (!r) mismatches.push(`snapshot_proc ${o.tid}: missing`);
+      else for (const c of target === 'latest' ? [...PROC_COLUMNS, ...PROC_COLUMNS_LATEST] : PROC_COLUMNS) check(`snapshot_proc ${o.tid}`, c, o[c], r[c]);
+      if (r && target !== 'latest') check(`snapshot_proc ${o.tid}`, 'exe_flags & writable', (o.exe_flags ?? 0) & 1, (r.exe_flags ?? 0) & 1);
+    } else if (o.type === 'snapshot_fd') {
+      const where = `snapshot_fd ${o.pid}/${o.fd}`;
+      const r = backFds.get(`${o.pid}/${o.fd}`);
+      if (!r) {
+        mismatches.push(`${where}: missing`);
+        continue;
+      }
+      const type = target === 'latest' ? o.fd_type : (FD_TYPES_OLD[o.fd_type ?? ''] ?? o.fd_type);
+      check(where, 'fd_type', type, r.fd_type);
+      check(where, 'path', o.path ?? '', r.path ?? '');
+      if (type === 'file') for (const c of ['flags', 'dev', 'ino'] as const) check(where, c, o[c], r[c]);
+      // A listening socket (no peer) is a server socket in scap: only its own address.
+      const listening = !o.sport && (o.sip === '0.0.0.0' || o.sip === '::' || !o.sip);
+      if (type === 'ipv4' || type === 'ipv6') for (const c of listening ? (['dip', 'dport'] as const) : (['sip', 'sport', 'dip', 'dport'] as const)) check(where, c, o[c], r[c]);
+    } else if (o.type === 'snapshot_user') {
+      const r = backUsers.get(`${o.uid}/${o.name}`);
+      if (!r) mismatches.push(`snapshot_user ${o.name}: missing`);
+      else for (const c of ['gid', 'path', 'path2'] as const) check(`snapshot_user ${o.name}`, c, o[c], r[c]);
+    } else if (o.type === 'snapshot_group') {
+      if (!backGroups.has(`${o.gid}/${o.name}`)) mismatches.push(`snapshot_group ${o.name}: missing`);
+    }
+  }
+  // Events, in file order.
+  const byNum = new Map(orig.map((r) => [r.num, r]));
+  const events = back.filter((e) => !e.type.startsWith('snapshot_'));
+  if (events.length !== written.length) mismatches.push(`${written.length} events written, ${events.length} read back`);
+  let results = 0;
+  for (let i = 0; i < Math.min(events.length, written.length); i++) {
+    const [num, dir, code] = written[i];
+    const o = byNum.get(num)!;
+    const r = events[i];
+    const where = `event ${i + 1} (${o.type} ${dir}, row ${num})`;
+    check(where, 'dir', dir, r.dir);
+    check(where, 'tid', o.tid, r.tid);
+    check(where, 'cpu', o.cpu, r.cpu);
+    // An enter half happened `latency` before the exit (a syscall recorded at entry: at its time).
+    check(where, 'ts', dir === '>' && o.latency != null && o.res != null ? o.ts - o.latency : o.ts, r.ts);
+    if (dir === '<') check(where, 'type', target === 'latest' ? o.type : (OLD_NAME[o.type] ?? o.type), r.type);
+    const columns = eventColumns(o.type, code);
+    if (columns.has('res') && o.res !== null && o.res !== undefined) results++;
+    for (const c of columns) check(where, c, o[c as keyof TraceEvent], r[c as keyof TraceEvent]);
+  }
+  return { mismatches, fdNames: 0, results };
 }
