@@ -1,0 +1,44 @@
+/**
+ * Runs Falco's own legacy regression cases from ../shared/falco-compat (rules validation with
+ * -V, and replays of Falco's .scap captures with expected detections, outputs and exit codes)
+ * against the built tsfalco (`npm test` compiles first; after editing, run `npm run build` before
+ * running this file alone). Every case must pass. Skipped when ../shared/falco-compat is absent.
+ */
+import { describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const compat = resolve(repo, '..', 'shared', 'falco-compat');
+const present = existsSync(join(compat, 'cases.json')) && existsSync(join(compat, 'run'));
+
+interface Case {
+  name: string;
+  falco_args: string[];
+}
+
+function runCases(names: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(
+      process.execPath,
+      [join(compat, 'run'), ...names],
+      { cwd: repo, env: { ...process.env, TSFALCO: `${process.execPath} ${join(repo, 'bin', 'run.js')}` }, maxBuffer: 16 << 20 },
+      (err, out, errOut) => done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout: out, stderr: errOut }),
+    );
+  });
+}
+
+describe.skipIf(!present)(`falco-compat: Falco's legacy regression cases${present ? '' : ' (skipped: ../shared/falco-compat is absent)'}`, () => {
+  it('passes every case: 39 rules validations (-V) and 89 replays of Falco\'s .scap captures', async () => {
+    const suite = JSON.parse(readFileSync(join(compat, 'cases.json'), 'utf8')) as { cases: Case[] };
+    const replays = suite.cases.filter((c) => c.falco_args.some((a) => a.startsWith('engine.replay.capture_file=') || a === '-e'));
+    expect([suite.cases.length, replays.length]).toEqual([128, 89]);
+    const { code, stdout, stderr } = await runCases([]);
+    const failures = stdout.split('\n').filter((l) => l.startsWith('FAIL '));
+    expect(failures, stderr).toEqual([]);
+    expect(stdout).toContain('128 passed, 0 failed');
+    expect(code).toBe(0);
+  }, 600_000);
+});
