@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { RECORD_TYPES } from '../trace/columns.js';
 import type { TraceEvent } from '../trace/event.js';
 import { createTraceWriter, type TraceWriter } from '../trace/writer.js';
 import { UserError } from '../util/errors.js';
-import { createDecoder, type CpuCounters, type Hello } from './decode.js';
+import type { CpuCounters, Hello } from './decode.js';
+import { createColumnDecoder } from './decode-columns.js';
 import { capturePrerequisiteProblem, helperFailure, startHelper } from './helper.js';
 import { bootTimeNs, takeSnapshot } from './snapshot.js';
 import { selectSyscalls } from './syscalls.js';
@@ -74,8 +75,12 @@ export interface CaptureSummary {
   stopReason: 'signal' | 'duration' | 'max-size' | 'command' | 'helper';
   /** The command's exit code (128 + signal when killed), when there was a command. */
   commandExitCode: number | null;
-  /** Records decoded per second of Node CPU time spent decoding and writing. */
+  /** Records from the helper per second of the Node process's CPU time (everything it did while capturing: decoding, writing, compressing, snapshots). */
   decodeRecordsPerCpuSecond: number;
+  /** CPU time of the Node process while capturing (from the helper's first record to the end), ms. */
+  nodeCpuMs: number;
+  /** CPU time of the helper (its loop: reading the ring buffer, writing the pipe), ms; null when unknown. */
+  helperCpuMs: number | null;
 }
 
 const GATE_SCRIPT = 'read -r _ <&3 || exit 125; exec 3<&-; exec "$@"';
@@ -186,8 +191,7 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
   });
 
   const started = Date.now();
-  let num = 0n;
-  let events = 0;
+  const counter = { num: 0 }; // evt.num of every row, the decoder's and ours
   let snapshots = 0;
   let hello: Hello | null = null;
   let lastStats: CpuCounters[] = [];
@@ -195,14 +199,14 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
   let stopping = false;
   let helperStderr = '';
   let streamError: Error | null = null;
-  let cpuNs = 0n;
-  let records = 0;
+  let cpuStart: NodeJS.CpuUsage | null = null;
+  let helperCpuMs: number | null = null;
   // tsfalco and its helper stay in the snapshots (they are the parents of a recorded command);
   // only their syscalls are left out, in the kernel.
   const skipPids = new Set<number>();
 
   const append = (e: TraceEvent) => {
-    e.num = ++num;
+    e.num = BigInt(++counter.num);
     writer.append(e);
   };
   const snapshot = () => {
@@ -224,15 +228,13 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
 
   let readyResolve: () => void = () => {};
   const ready = new Promise<void>((resolve) => (readyResolve = resolve));
-  const decoder = createDecoder(selection.names, {
+  // Syscall and process-exit records go straight into the writer's columns.
+  const decoder = createColumnDecoder(selection.names, writer, counter, {
     hello(h) {
       hello = h;
+      cpuStart = process.cpuUsage();
       snapshot();
       readyResolve();
-    },
-    event(e) {
-      events++;
-      append(e);
     },
     stats(perCpu, ts) {
       lastStats = perCpu;
@@ -242,15 +244,12 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
 
   helper.stdout!.on('data', (chunk: Buffer) => {
     if (streamError) return;
-    const t0 = process.hrtime.bigint();
     try {
       decoder.push(chunk);
     } catch (err) {
       streamError = err as Error;
       helper.kill('SIGTERM');
     }
-    cpuNs += process.hrtime.bigint() - t0;
-    records = decoder.records;
   });
   helper.stderr!.on('data', (chunk: Buffer) => {
     if (helperStderr.length < 65536) helperStderr += chunk.toString('utf8');
@@ -280,6 +279,7 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
     if (stopping) return;
     stopping = true;
     stopReason = reason;
+    helperCpuMs = processCpuMs(helper.pid);
     helper.kill('SIGTERM');
   };
   const onSignal = (sig: NodeJS.Signals) => {
@@ -322,6 +322,7 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
       }
       const drops = lastStats.reduce((s, c) => s + c.drops, 0n);
       const dt = (now - lastTick) / 1000;
+      const events = decoder.events;
       o.onProgress?.({ elapsedMs: now - started, events, eventsPerSecond: dt > 0 ? (events - lastEvents) / dt : 0, drops, bytes: writer.bytesWritten });
       lastEvents = events;
       lastTick = now;
@@ -338,12 +339,14 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
     }
     if (streamError) throw new UserError(`capture helper stream: ${(streamError as Error).message} (the trace holds everything before it)`);
     if (stopReason === 'helper' && result.code !== 0) throw helperFailure(result.code, helperStderr);
+    const cpu = cpuStart ? process.cpuUsage(cpuStart) : { user: 0, system: 0 };
+    const nodeCpuMs = (cpu.user + cpu.system) / 1000;
     const kernelEvents = lastStats.reduce((s, c) => s + c.events, 0n);
     const drops = lastStats.reduce((s, c) => s + c.drops, 0n);
     return {
       output: o.output,
-      events,
-      rows: Number(num),
+      events: decoder.events,
+      rows: counter.num,
       kernelEvents,
       drops,
       bytes: writer.bytesWritten,
@@ -351,7 +354,9 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
       snapshots,
       stopReason,
       commandExitCode,
-      decodeRecordsPerCpuSecond: cpuNs > 0n ? Number((BigInt(records) * 1_000_000_000n) / cpuNs) : 0,
+      decodeRecordsPerCpuSecond: nodeCpuMs > 0 ? Math.round((decoder.records * 1000) / nodeCpuMs) : 0,
+      nodeCpuMs,
+      helperCpuMs,
     };
   } finally {
     if (timer) clearInterval(timer);
@@ -361,6 +366,19 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
     writer.close();
   }
 }
+
+/** user + system CPU time of a process from /proc/PID/stat, ms (null when it cannot be read). */
+function processCpuMs(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+const CLOCK_TICKS = 100; // sysconf(_SC_CLK_TCK) on Linux
 
 function osSignal(name: NodeJS.Signals): number {
   return constants.signals[name] ?? 0;

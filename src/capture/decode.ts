@@ -5,19 +5,23 @@ import { cloneFlags, encodeDev, ipv4, ipv6, mmapFlags, openFlags, protFlags } fr
 /**
  * Decodes the helper's binary stream (layout: src/capture/README.md, helper/record.h) into
  * TraceEvent objects, one per completed syscall or process exit, plus hello and stats records.
+ *
+ * This is the readable statement of what goes where; `tsfalco capture` uses its fast twin,
+ * decode-columns.ts, which writes the same values straight into the writer's columns.
+ * test/capture/decode-columns.test.ts checks that both give the same rows.
  */
 
 export const REC = { SYSCALL: 1, PROCEXIT: 2, STATS: 3, HELLO: 4 } as const;
-const REC_F_NO_EXIT = 1;
+export const REC_F_NO_EXIT = 1;
 export const TSF_MAGIC = 0x31465354;
 export const PROTOCOL_VERSION = 1;
 
-const ITEM = {
+export const ITEM = {
   PATH: 1, PATH2: 2, NAME: 3, SOCKADDR: 4, SOCK: 5, ARGV: 6, ENV: 7, EXEPATH: 8, CWD: 9, CGROUP: 10, PROC: 11, FILE: 12,
   DATA: 13, CLONE3: 14, FDPAIR: 15, FILENAME: 16,
 } as const;
 
-const SYSCALL_FIXED = 128;
+export const SYSCALL_FIXED = 128;
 
 export interface Hello {
   version: number;
@@ -46,11 +50,21 @@ export interface Decoder {
   readonly records: number;
 }
 
-type ArgCol = 'fd' | 'fd2' | 'dirfd' | 'dirfd2' | 'flags' | 'mode' | 'id' | 'id2' | 'id3' | 'op' | 'size' | 'addr' | 'prot' | 'sock_family' | 'sock_type' | 'l4proto';
-type Conv = 'open' | 'clone' | 'prot' | 'mmap' | 'dupflags';
+export type ArgCol = 'fd' | 'fd2' | 'dirfd' | 'dirfd2' | 'flags' | 'mode' | 'id' | 'id2' | 'id3' | 'op' | 'size' | 'addr' | 'prot' | 'sock_family' | 'sock_type' | 'l4proto';
+export type Conv = 'open' | 'clone' | 'prot' | 'mmap' | 'dupflags';
+
+/** Conversion of a 32-bit flags argument to the column's encoding. */
+export function convert(conv: Conv | undefined): (v: number) => number {
+  return conv === 'open' ? (v) => openFlags(v)
+    : conv === 'clone' ? cloneFlags
+    : conv === 'prot' ? protFlags
+    : conv === 'mmap' ? mmapFlags
+    : conv === 'dupflags' ? (v) => (v & 0o2000000 ? PPM_O.CLOEXEC : 0) | (v & 0o4000 ? PPM_O.NONBLOCK : 0)
+    : (v) => v >>> 0;
+}
 
 /** Which argument goes to which column, per syscall: "col[:conv]" per position, empty to skip. */
-const ARG_SPEC: Record<string, string> = {
+export const ARG_SPEC: Record<string, string> = {
   open: ',flags:open,mode',
   openat: 'dirfd,,flags:open,mode',
   openat2: 'dirfd',
@@ -192,13 +206,7 @@ function setterFor(i: number, col: ArgCol, conv: Conv | undefined): ArgSetter {
         e[col] = lo(buf, base, i) & 0xff;
       };
     default: {
-      const f: (v: number) => number =
-        conv === 'open' ? (v) => openFlags(v)
-        : conv === 'clone' ? cloneFlags
-        : conv === 'prot' ? protFlags
-        : conv === 'mmap' ? mmapFlags
-        : conv === 'dupflags' ? (v) => (v & 0o2000000 ? PPM_O.CLOEXEC : 0) | (v & 0o4000 ? PPM_O.NONBLOCK : 0)
-        : (v) => v >>> 0;
+      const f = convert(conv);
       return (e, buf, base) => {
         e[col] = f(lo(buf, base, i));
       };
@@ -224,7 +232,7 @@ function settersOf(type: string): ArgSetter[] {
 }
 
 const commCache = new Map<string, string>();
-function cString(buf: Buffer, start: number, max: number): string {
+export function cString(buf: Buffer, start: number, max: number): string {
   let end = start;
   const limit = start + max;
   while (end < limit && buf[end] !== 0) end++;
@@ -243,7 +251,7 @@ function comm(buf: Buffer, at: number): string {
 }
 
 /** NUL-separated strings (argv, env). */
-function strings(buf: Buffer, start: number, end: number): string[] {
+export function strings(buf: Buffer, start: number, end: number): string[] {
   const out: string[] = [];
   let s = start;
   for (let i = start; i < end; i++) {
@@ -257,7 +265,7 @@ function strings(buf: Buffer, start: number, end: number): string[] {
 }
 
 /** Path components written leaf first, each NUL-terminated, as an absolute path. */
-function componentsPath(buf: Buffer, start: number, end: number): string {
+export function componentsPath(buf: Buffer, start: number, end: number): string {
   const parts = strings(buf, start, end);
   parts.reverse();
   return '/' + parts.join('/');
@@ -300,7 +308,7 @@ function sockItem(buf: Buffer, at: number): SockItem {
   return { family, type: buf[at + 1], proto: buf[at + 2], lport: buf.readUInt16LE(at + 4), rport: buf.readUInt16LE(at + 6), laddr: addr(at + 8), raddr: addr(at + 24) };
 }
 
-function fdTypeOfFamily(family: number): string | undefined {
+export function fdTypeOfFamily(family: number): string | undefined {
   return family === 2 ? 'ipv4' : family === 10 ? 'ipv6' : family === 1 ? 'unix' : family === 16 ? 'netlink' : undefined;
 }
 
@@ -329,8 +337,8 @@ function applySock(e: Record<string, unknown>, s: SockItem, localIsClient: boole
   }
 }
 
-const FORK_FLAGS = 0; // fork(): SIGCHLD only
-const VFORK_FLAGS = cloneFlags(0x100 | 0x4000); // CLONE_VM | CLONE_VFORK
+export const FORK_FLAGS = 0; // fork(): SIGCHLD only
+export const VFORK_FLAGS = cloneFlags(0x100 | 0x4000); // CLONE_VM | CLONE_VFORK
 
 export function createDecoder(names: ReadonlyMap<number, string>, sinks: DecoderSinks): Decoder {
   let held: Buffer | null = null;

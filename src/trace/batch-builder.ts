@@ -22,6 +22,10 @@ import type { TraceEvent } from './event.js';
  * entries of all batches before it and only its new strings are written, as a delta dictionary
  * batch. That keeps every repeated path, comm and event type to one copy per file, and keeps
  * every complete batch decodable when the writer dies (its deltas precede it in the file).
+ *
+ * Producers that decode binary records (the capture) can skip the TraceEvent object and write
+ * into the column storage directly: `stores` (typed arrays, validity bits, dictionary codes) and
+ * `addRow()`. Both paths give the same bytes.
  */
 
 interface Accumulator {
@@ -29,13 +33,69 @@ interface Accumulator {
   set(row: number, value: unknown): void;
   /** The column's data for rows [0, length), then forgets them. */
   finish(length: number): Data;
+  /** Direct access to the storage (see ColumnStores). */
+  readonly store: ColumnStore | DictionaryStore;
 }
+
+/**
+ * A column's storage, for direct writes. Arrays are allocated once and reused by every batch;
+ * a row's slots are zero and its validity bit clear until written. `valid` holds one bit per row
+ * (row >> 3, 1 << (row & 7)): a value counts only once its bit is set.
+ */
+export interface ColumnStore {
+  readonly valid: Uint8Array;
+  /** Stores a value as `append` would (any column kind). */
+  set(row: number, value: unknown): void;
+}
+
+export interface NumericStore<A extends NumericArray> extends ColumnStore {
+  readonly values: A;
+}
+
+/** 64-bit columns also as 32-bit words (little-endian: low word at 2·row), to store without BigInt. */
+export interface WideStore<A extends BigInt64Array | BigUint64Array> extends NumericStore<A> {
+  readonly words: Uint32Array;
+}
+
+/** Dictionary<Int32, Utf8>: `codes` holds each row's index in the file-wide dictionary. */
+export interface DictionaryStore extends ColumnStore {
+  readonly codes: Int32Array;
+  /** The dictionary index of `text`, added to the dictionary if new; stable for the whole file. */
+  intern(text: string): number;
+}
+
+type StoreOfKind<K extends ColumnKind> = K extends 'timestamp' | 'int64'
+  ? WideStore<BigInt64Array>
+  : K extends 'uint64'
+    ? WideStore<BigUint64Array>
+    : K extends 'int32'
+      ? NumericStore<Int32Array>
+      : K extends 'uint32'
+        ? NumericStore<Uint32Array>
+        : K extends 'int16'
+          ? NumericStore<Int16Array>
+          : K extends 'uint16'
+            ? NumericStore<Uint16Array>
+            : K extends 'uint8'
+              ? NumericStore<Uint8Array>
+              : K extends 'string'
+                ? DictionaryStore
+                : ColumnStore;
+
+/** Every column's store, by column name. */
+export type ColumnStores = { readonly [C in (typeof COLUMNS)[number] as C['name']]: StoreOfKind<C['kind']> };
 
 const encoder = new TextEncoder();
 
+const POPCOUNT = Uint8Array.from({ length: 256 }, (_, i) => {
+  let n = 0;
+  for (let b = i; b; b >>= 1) n += b & 1;
+  return n;
+});
+
+/** Validity bits; the count of valid rows is taken from the bits, so direct writers just set them. */
 class Validity {
-  bits: Uint8Array;
-  count = 0;
+  readonly bits: Uint8Array;
 
   constructor(capacity: number) {
     this.bits = new Uint8Array((capacity + 7) >> 3);
@@ -43,15 +103,17 @@ class Validity {
 
   mark(row: number): void {
     this.bits[row >> 3] |= 1 << (row & 7);
-    this.count++;
   }
 
   /** Bitmap and null count for `length` rows, then resets. */
   take(length: number): { nullBitmap: Uint8Array; nullCount: number } {
-    const nullCount = length - this.count;
-    const nullBitmap = nullCount === 0 ? new Uint8Array(0) : this.bits.slice(0, (length + 7) >> 3);
-    this.bits.fill(0);
-    this.count = 0;
+    const bytes = (length + 7) >> 3;
+    const bits = this.bits;
+    let valid = 0;
+    for (let i = 0; i < bytes; i++) valid += POPCOUNT[bits[i]];
+    const nullCount = length - valid;
+    const nullBitmap = nullCount === 0 ? new Uint8Array(0) : bits.slice(0, bytes);
+    bits.fill(0, 0, bytes);
     return { nullBitmap, nullCount };
   }
 }
@@ -89,21 +151,21 @@ class Bytes {
   }
 }
 
-type NumericArray = Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array | BigInt64Array | BigUint64Array;
+export type NumericArray = Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array | BigInt64Array | BigUint64Array;
 
 /**
  * Stores into a typed array through code generated for this one column: closures created from a
  * single source share V8's type feedback, and one `set` serving Int32Array, BigInt64Array,
  * Uint8Array… columns turns every store megamorphic (it was 30% of the writer's time).
  */
-function makeSetter(big: boolean): (values: NumericArray, validity: Validity) => (row: number, value: unknown) => void {
+function makeSetter(big: boolean): (values: NumericArray, bits: Uint8Array) => (row: number, value: unknown) => void {
   const convert = big ? "typeof value === 'bigint' ? value : BigInt(value)" : "typeof value === 'number' ? value : Number(value)";
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
   return new Function(
     'values',
-    'validity',
-    `return function set(row, value) { values[row] = ${convert}; validity.bits[row >> 3] |= 1 << (row & 7); validity.count++; };`,
-  ) as (values: NumericArray, validity: Validity) => (row: number, value: unknown) => void;
+    'bits',
+    `return function set(row, value) { values[row] = ${convert}; bits[row >> 3] |= 1 << (row & 7); };`,
+  ) as (values: NumericArray, bits: Uint8Array) => (row: number, value: unknown) => void;
 }
 
 function numeric(type: DataType, values: NumericArray): Accumulator {
@@ -111,11 +173,16 @@ function numeric(type: DataType, values: NumericArray): Accumulator {
   const big = values instanceof BigInt64Array || values instanceof BigUint64Array;
   // Null slots are zeroed so that the same events always give the same bytes.
   const zero = (big ? 0n : 0) as never;
+  const set = makeSetter(big)(values, validity.bits);
+  const store = big
+    ? { valid: validity.bits, set, values, words: new Uint32Array(values.buffer, values.byteOffset, values.length * 2) }
+    : { valid: validity.bits, set, values };
   return {
-    set: makeSetter(big)(values, validity),
+    set,
+    store,
     finish(length) {
       const data = values.slice(0, length);
-      values.fill(zero);
+      values.fill(zero, 0, length);
       return makeData({ type: type as never, length, ...validity.take(length), data } as never);
     },
   };
@@ -137,25 +204,29 @@ function dictionaryColumn(type: DataType, capacity: number): Accumulator {
   const index = new Map<string, number>();
   const chunks: Data<Utf8>[] = [];
   let added: string[] = [];
+  const intern = (text: string): number => {
+    let i = index.get(text);
+    if (i === undefined) {
+      i = index.size;
+      index.set(text, i);
+      added.push(text);
+    }
+    return i;
+  };
+  const set = (row: number, value: unknown) => {
+    indices[row] = intern(value as string);
+    validity.mark(row);
+  };
   return {
-    set(row, value) {
-      const text = value as string;
-      let i = index.get(text);
-      if (i === undefined) {
-        i = index.size;
-        index.set(text, i);
-        added.push(text);
-      }
-      indices[row] = i;
-      validity.mark(row);
-    },
+    set,
+    store: { valid: validity.bits, set, codes: indices, intern },
     finish(length) {
       // The first chunk always exists (possibly empty) so that every batch has a dictionary.
       if (added.length > 0 || chunks.length === 0) chunks.push(utf8Data(added));
       added = [];
       const dictionary = new Vector<Utf8>([...chunks]);
       const data = indices.slice(0, length);
-      indices.fill(0);
+      indices.fill(0, 0, length);
       return makeData({ type: type as never, length, ...validity.take(length), data, dictionary } as never);
     },
   };
@@ -169,14 +240,16 @@ function variableColumn(type: DataType, capacity: number, push: (bytes: Bytes, v
   const fillTo = (row: number) => {
     while (filled < row) valueOffsets[++filled] = bytes.length;
   };
+  const set = (row: number, value: unknown) => {
+    fillTo(row);
+    push(bytes, value);
+    valueOffsets[row + 1] = bytes.length;
+    filled = row + 1;
+    validity.mark(row);
+  };
   return {
-    set(row, value) {
-      fillTo(row);
-      push(bytes, value);
-      valueOffsets[row + 1] = bytes.length;
-      filled = row + 1;
-      validity.mark(row);
-    },
+    set,
+    store: { valid: validity.bits, set },
     finish(length) {
       fillTo(length);
       filled = 0;
@@ -196,21 +269,23 @@ function nestedColumn(type: DataType, capacity: number, kind: 'strings' | 'map')
   const fillTo = (row: number) => {
     while (filled < row) valueOffsets[++filled] = values.length;
   };
-  return {
-    set(row, value) {
-      fillTo(row);
-      if (kind === 'strings') {
-        for (const item of value as readonly string[]) values.push(item);
-      } else {
-        for (const [k, v] of Object.entries(value as Record<string, string>)) {
-          keys.push(k);
-          values.push(v);
-        }
+  const set = (row: number, value: unknown) => {
+    fillTo(row);
+    if (kind === 'strings') {
+      for (const item of value as readonly string[]) values.push(item);
+    } else {
+      for (const [k, v] of Object.entries(value as Record<string, string>)) {
+        keys.push(k);
+        values.push(v);
       }
-      valueOffsets[row + 1] = values.length;
-      filled = row + 1;
-      validity.mark(row);
-    },
+    }
+    valueOffsets[row + 1] = values.length;
+    filled = row + 1;
+    validity.mark(row);
+  };
+  return {
+    set,
+    store: { valid: validity.bits, set },
     finish(length) {
       fillTo(length);
       filled = 0;
@@ -237,11 +312,13 @@ function nestedColumn(type: DataType, capacity: number, kind: 'strings' | 'map')
 function boolColumn(type: DataType, capacity: number): Accumulator {
   const validity = new Validity(capacity);
   const bits = new Uint8Array((capacity + 7) >> 3);
+  const set = (row: number, value: unknown) => {
+    if (value) bits[row >> 3] |= 1 << (row & 7);
+    validity.mark(row);
+  };
   return {
-    set(row, value) {
-      if (value) bits[row >> 3] |= 1 << (row & 7);
-      validity.mark(row);
-    },
+    set,
+    store: { valid: validity.bits, set },
     finish(length) {
       const data = bits.slice(0, (length + 7) >> 3);
       bits.fill(0);
@@ -284,21 +361,37 @@ export interface BatchBuilder {
   /** Adds one event; returns the number of rows now pending. */
   append(event: TraceEvent): number;
   readonly pending: number;
+  readonly capacity: number;
   /** The pending rows as a record batch (null when there are none). */
   take(): RecordBatch | null;
+  /** Column storage for direct writes into the rows `addRow` hands out. */
+  readonly stores: ColumnStores;
+  /**
+   * Adds an empty row (every column null) and returns its index, for the caller to fill through
+   * `stores` before the next `take()`. The caller sets ts, num and type: they are not checked here.
+   */
+  addRow(): number;
 }
 
 export function createBatchBuilder(schema: Schema, capacity: number): BatchBuilder {
   const byName: Record<string, Accumulator> = Object.create(null);
+  const stores: Record<string, ColumnStore> = Object.create(null);
   const ordered = COLUMNS.map((col, i) => {
     const acc = accumulator(col.kind, schema.fields[i].type, capacity);
     byName[col.name] = acc;
+    stores[col.name] = acc.store;
     return acc;
   });
   let rows = 0;
   return {
     get pending() {
       return rows;
+    },
+    capacity,
+    stores: stores as unknown as ColumnStores,
+    addRow() {
+      if (rows >= capacity) throw new Error(`batch builder is full (${capacity} rows): take() first`);
+      return rows++;
     },
     append(event) {
       if (rows >= capacity) throw new Error(`batch builder is full (${capacity} rows): take() first`);

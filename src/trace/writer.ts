@@ -4,7 +4,7 @@ import { AsyncByteQueue, Message, RecordBatchFileWriter, type Schema } from 'apa
 import { UserError } from '../util/errors.js';
 import { TSFALCO_VERSION } from '../util/version.js';
 import { BufferRegion } from 'apache-arrow/ipc/metadata/message';
-import { createBatchBuilder } from './batch-builder.js';
+import { type ColumnStores, createBatchBuilder } from './batch-builder.js';
 import { arrowCompressionType, encodeLz4, type TraceCompression } from './compression.js';
 import type { TraceEvent } from './event.js';
 import { FORMAT_VERSION, type TraceMetadata, traceSchema } from './schema.js';
@@ -30,6 +30,14 @@ export interface TraceWriter {
   readonly path: string;
   /** Adds one event; a full batch is written out at once. */
   append(event: TraceEvent): void;
+  /**
+   * For producers that decode binary records (the capture): adds an empty row and returns its
+   * index in `stores`, to be filled (ts, num and type at least) before the next call to any
+   * method of the writer. A full batch is written out when the next row is begun, or by flush().
+   */
+  beginRow(): number;
+  /** The column storage `beginRow` rows are written into (see ColumnStores in batch-builder.ts). */
+  readonly stores: ColumnStores;
   /** Writes the pending rows as a batch now (a capture does this at least once a second). */
   flush(): void;
   /** Flushes, writes the footer and closes the file. */
@@ -152,9 +160,17 @@ export function createTraceWriter(path: string, metadata: TraceMetadataInput, op
     path,
     append(event) {
       if (closed) throw new Error(`${path}: writer is closed`);
+      if (builder.pending >= batchRows) flush(); // a full batch left by beginRow
       if (builder.append(event) >= batchRows) flush();
       events++;
     },
+    beginRow() {
+      if (closed) throw new Error(`${path}: writer is closed`);
+      if (builder.pending >= batchRows) flush();
+      events++;
+      return builder.addRow();
+    },
+    stores: builder.stores,
     flush,
     close() {
       if (closed) return;
