@@ -10,6 +10,11 @@ export function openScap(path: string): ScapSource {
   return openScapFile(path);
 }
 
+/** A capture held in memory (a download, a test), `name` naming it in messages. */
+export function openScapBytes(name: string, bytes: Uint8Array): ScapSource {
+  return openScapFile(name, bytes);
+}
+
 /**
  * Whether a file is a .scap capture, by its first bytes: a section header block (0x0A0D0D0A), or
  * gzip (tsfalco's own traces are Arrow files, never gzip; a gzip that is not scap inside is

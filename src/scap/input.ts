@@ -13,21 +13,28 @@ import { Gunzip } from 'fflate';
 
 /** Damaged input: what is wrong and the offset (in the decompressed stream) where. */
 export class ScapFormatError extends Error {
-  constructor(
-    readonly detail: string,
-    readonly offset: number,
-  ) {
+  readonly detail: string;
+  readonly offset: number;
+
+  constructor(detail: string, offset: number) {
+    // Never shown with a stack (it becomes a UserError), and fuzzing makes thousands of them.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(detail);
+    Error.stackTraceLimit = limit;
     this.name = 'ScapFormatError';
+    this.detail = detail;
+    this.offset = offset;
   }
 }
 
 const FILE_CHUNK = 64 << 10;
+const EMPTY = new Uint8Array(0);
 
 export class ScapInput {
   /** The window: valid bytes are buf[start, end). */
-  buf = new Uint8Array(1 << 20);
-  view = new DataView(this.buf.buffer);
+  buf: Uint8Array = EMPTY;
+  view: DataView = new DataView(EMPTY.buffer);
   start = 0;
   end = 0;
   /** Decompressed-stream offset of buf[0]. */
@@ -48,16 +55,28 @@ export class ScapInput {
   private closed = false;
   private readBuf: Uint8Array | null = null;
 
-  constructor(readonly path: string) {
-    this.fd = openSync(path, 'r');
+  /** Reads the file at `path`, or `bytes` (the whole file in memory; `path` then only names it). */
+  constructor(
+    readonly path: string,
+    private readonly bytes: Uint8Array | null = null,
+  ) {
+    this.fd = bytes ? -1 : openSync(path, 'r');
     try {
-      this.size = fstatSync(this.fd).size;
+      this.size = bytes ? bytes.length : fstatSync(this.fd).size;
       const head = new Uint8Array(2);
-      const n = readSync(this.fd, head, 0, 2, 0);
+      const n = this.readAt(head, 0, 2, 0);
       this.gzip = n === 2 && head[0] === 0x1f && head[1] === 0x8b;
     } catch (err) {
-      closeSync(this.fd);
+      if (this.fd >= 0) closeSync(this.fd);
       throw err;
+    }
+    if (bytes && !this.gzip) {
+      // An uncompressed capture in memory is its own window: nothing to copy.
+      this.buf = bytes;
+      this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      this.end = bytes.length;
+      this.fileOffset = bytes.length;
+      this.fileDone = true;
     }
     if (this.gzip) {
       this.gunzip = new Gunzip((chunk) => {
@@ -69,6 +88,13 @@ export class ScapInput {
         this.members++;
       };
     }
+  }
+
+  private readAt(into: Uint8Array, at: number, len: number, pos: number): number {
+    if (this.bytes === null) return readSync(this.fd, into, at, len, pos);
+    const n = Math.max(0, Math.min(len, this.bytes.length - pos));
+    into.set(this.bytes.subarray(pos, pos + n), at);
+    return n;
   }
 
   /** Decompressed-stream offset of the first unread byte. */
@@ -100,7 +126,7 @@ export class ScapInput {
     if (!this.gzip || !this.fileDone || this.members !== 1) return null;
     // fflate does not check the gzip trailer: compare its CRC-32 and size with what came out.
     const tail = new Uint8Array(8);
-    if (this.size < 18 || readSync(this.fd, tail, 0, 8, this.size - 8) !== 8) return 'the gzip data is too short';
+    if (this.size < 18 || this.readAt(tail, 0, 8, this.size - 8) !== 8) return 'the gzip data is too short';
     const dv = new DataView(tail.buffer);
     if (dv.getUint32(0, true) !== this.crc >>> 0 || dv.getUint32(4, true) !== this.produced % 2 ** 32) {
       return `the gzip checksum does not match the ${this.produced} decompressed bytes: the data is damaged somewhere`;
@@ -111,7 +137,7 @@ export class ScapInput {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    closeSync(this.fd);
+    if (this.fd >= 0) closeSync(this.fd);
   }
 
   private append(chunk: Uint8Array, need: number): void {
@@ -121,7 +147,7 @@ export class ScapInput {
       const size = Math.max(have + chunk.length, need);
       let target = this.buf;
       if (size > this.buf.length) {
-        let cap = this.buf.length * 2;
+        let cap = Math.max(this.buf.length * 2, 64 << 10);
         while (cap < size) cap *= 2;
         target = new Uint8Array(cap);
       }
@@ -142,8 +168,8 @@ export class ScapInput {
   private pull(): Uint8Array | null {
     if (!this.gzip) {
       if (this.fileDone) return null;
-      const chunk = (this.readBuf ??= new Uint8Array(FILE_CHUNK * 4));
-      const n = readSync(this.fd, chunk, 0, chunk.length, this.fileOffset);
+      const chunk = (this.readBuf ??= new Uint8Array(Math.min(FILE_CHUNK * 4, Math.max(this.size, 16))));
+      const n = this.readAt(chunk, 0, chunk.length, this.fileOffset);
       this.fileOffset += n;
       if (n === 0) {
         this.fileDone = true;
@@ -155,7 +181,7 @@ export class ScapInput {
       if (this.fileDone || this.gzipError !== null) return null;
       // fflate keeps references to its input between pushes: a fresh chunk each time.
       const chunk = new Uint8Array(FILE_CHUNK);
-      const n = readSync(this.fd, chunk, 0, chunk.length, this.fileOffset);
+      const n = this.readAt(chunk, 0, chunk.length, this.fileOffset);
       this.fileOffset += n;
       const final = this.fileOffset >= this.size || n === 0;
       if (final) this.fileDone = true;

@@ -103,10 +103,11 @@ function asFormatError(err: unknown, offset: number): ScapFormatError | null {
   return null;
 }
 
-export function openScapFile(path: string): ScapSource {
+/** Opens the .scap file at `path`, or the capture held in `bytes` (then `path` only names it in messages). */
+export function openScapFile(path: string, bytes: Uint8Array | null = null): ScapSource {
   let input: ScapInput;
   try {
-    input = new ScapInput(path);
+    input = new ScapInput(path, bytes);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new UserError(code === 'ENOENT' ? `${path}: no such file` : `${path}: cannot open: ${(err as Error).message}`);
@@ -165,7 +166,8 @@ export function openScapFile(path: string): ScapSource {
       throw err;
     }
     if (first !== BLOCK.SHB) {
-      throw new UserError(`${path}: not a .scap file (it does not start with a section header block)`);
+      const what = first < 0 ? 'the data is empty' : `block type 0x${first.toString(16)}`;
+      throw new UserError(`${path}: not a .scap file: no section header block at byte 0 (${what})`);
     }
     header = readSectionHeader(r);
     stats.sections = 1;
