@@ -6,6 +6,8 @@ import { batchEvents } from '../trace/rows.js';
 import { createTraceWriter } from '../trace/writer.js';
 import { BATCH_BREAK, type ScapSource } from '../scap/reader.js';
 import { isScapFile, openAnyTrace, openScap, type AnyTraceSource } from '../scap/index.js';
+import type { ScapTarget } from '../scap/targets.js';
+import { writeScapFrom } from '../scap/writer.js';
 import { UserError } from '../util/errors.js';
 
 /**
@@ -20,6 +22,8 @@ export interface ConvertRequest {
   /** Replace OUT if it exists. */
   force: boolean;
   compression?: TraceCompression;
+  /** .scap output: the libscap it is for (default sysdig-0.29, which current libs reads too). */
+  scapTarget?: ScapTarget;
   onProgress?: (bytesRead: number, fileSize: number) => void;
 }
 
@@ -35,6 +39,8 @@ export interface ConvertResult {
   elapsedMs: number;
   /** .scap input: events skipped because their type is unknown to tsfalco's event table. */
   unknownEvents: number;
+  /** A word on what the output format could not hold, for the summary line. */
+  note?: string;
 }
 
 type Rows = Iterable<TraceEvent | typeof BATCH_BREAK>;
@@ -52,6 +58,17 @@ function* rowsOf(source: AnyTraceSource): Rows {
 }
 
 type OutputWriter = (source: AnyTraceSource, rows: Rows, req: ConvertRequest) => Omit<ConvertResult, 'input' | 'output' | 'format' | 'elapsedMs' | 'unknownEvents'>;
+
+/** .scap (or .scap.gz): src/scap/writer.ts reads the source's batches itself. */
+function writeScapOutput(source: AnyTraceSource, _rows: Rows, req: ConvertRequest): ReturnType<OutputWriter> {
+  const s = writeScapFrom(source, req.output, { target: req.scapTarget, overwrite: req.force, onProgress: req.onProgress });
+  const left = Object.entries(s.skipped).sort((a, b) => b[1] - a[1]);
+  const leftCount = left.reduce((n, [, c]) => n + c, 0);
+  const note =
+    `for ${s.target}` +
+    (leftCount > 0 ? `; ${leftCount} syscalls it has no event for left out (${left.slice(0, 5).map(([t, c]) => `${t} ×${c}`).join(', ')}${left.length > 5 ? ', …' : ''})` : '');
+  return { events: s.events, records: s.threads + s.fds + s.users + s.groups, bytesWritten: s.bytes, note };
+}
 
 function writeArrow(source: AnyTraceSource, rows: Rows, req: ConvertRequest): ReturnType<OutputWriter> {
   const writer = createTraceWriter(req.output, source.metadata, { overwrite: req.force, compression: req.compression });
@@ -86,15 +103,15 @@ function writeArrow(source: AnyTraceSource, rows: Rows, req: ConvertRequest): Re
 /** Output formats by file extension; null: known, not writable yet. */
 const OUTPUTS: Record<string, { name: string; write: OutputWriter | null }> = {
   '.arrow': { name: 'arrow', write: writeArrow },
-  '.scap': { name: 'scap', write: null },
+  '.scap': { name: 'scap', write: writeScapOutput },
 };
 
 export function runConvert(req: ConvertRequest): ConvertResult {
   const started = performance.now();
-  const ext = extname(req.output).toLowerCase();
+  const ext = /\.scap\.gz$/i.test(req.output) ? '.scap' : extname(req.output).toLowerCase();
   const out = OUTPUTS[ext];
   if (!out) {
-    throw new UserError(`${req.output}: unknown output format "${ext || '(no extension)'}": name the output file .arrow (${Object.keys(OUTPUTS).join(', ')} are known)`);
+    throw new UserError(`${req.output}: unknown output format "${ext || '(no extension)'}": name the output file .arrow or .scap (${Object.keys(OUTPUTS).join(', ')}, .scap.gz are known)`);
   }
   if (!out.write) throw new UserError(`${req.output}: writing .${out.name} files is not supported yet; convert to .arrow`);
   if (resolve(req.input) === resolve(req.output)) throw new UserError(`${req.output}: the output would overwrite the input`);

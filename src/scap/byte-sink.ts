@@ -92,13 +92,15 @@ export class ByteSink extends ByteBuilder {
   produced = 0;
   private readonly fd: number;
 
+  /** Opens `path` (0600: a capture holds command lines; `overwrite` false: fails if it exists). */
   constructor(
     path: string,
     private readonly gzip: boolean,
+    overwrite: boolean,
     private readonly chunk = 4 << 20,
   ) {
     super(chunk + (1 << 17));
-    this.fd = openSync(path, 'w', 0o644);
+    this.fd = openSync(path, overwrite ? 'w' : 'wx', 0o600);
   }
 
   /** Makes room for `n` more bytes, flushing what is complete first. Call only between blocks. */

@@ -186,9 +186,10 @@ function getterFor(type: string, info: ScapParamInfo): Getter {
   }
   const header = FROM_HEADER[name];
   const proc = FROM_PROC[name];
-  if (!base && !header && !proc) return () => null;
   const get: Getter = (ctx) => {
     let v = base ? base(ctx) : null;
+    // A parameter without a column of its own (a trace read from a .scap keeps it in `extra`, as text).
+    if (v === null) v = ctx.cur.map('extra')?.[name] ?? null;
     if (v === null && proc && ctx.proc) v = proc(ctx.proc);
     if (v === null && header) v = header(ctx);
     return v;

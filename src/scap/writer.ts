@@ -1,5 +1,6 @@
 import { unlinkSync } from 'node:fs';
 import { isRecordType, RECORD_TYPES } from '../trace/columns.js';
+import type { TraceFile } from '../trace/reader.js';
 import { openTrace } from '../trace/reader.js';
 import { UserError } from '../util/errors.js';
 import { ByteBuilder, ByteSink } from './byte-sink.js';
@@ -27,9 +28,11 @@ export interface ScapWriteOptions {
   target?: ScapTarget;
   /** gzip the output (libscap reads gzip files transparently). Default: when the path ends in .gz. */
   gzip?: boolean;
+  /** Replace the output if it exists (default: refuse). */
+  overwrite?: boolean;
   /** Called after each record batch with the bytes of the trace read so far and its size. */
   onProgress?: (done: number, total: number) => void;
-  /** Called for each event written, in file order: the trace row (`num`) it comes from and its direction. */
+  /** Called for each event written, in file order: the trace row (`num`) it comes from, its direction and event code. */
   onEvent?: (num: bigint, dir: '>' | '<', code: number) => void;
 }
 
@@ -47,6 +50,8 @@ export interface ScapWriteSummary {
   /** Rows of event types the target cannot represent, by type. */
   skipped: Record<string, number>;
   threads: number;
+  /** Open fds written (fd list entries). */
+  fds: number;
   fdProcesses: number;
   users: number;
   groups: number;
@@ -57,20 +62,34 @@ export interface ScapWriteSummary {
 const CLONE_TYPES = new Set(['clone', 'clone3', 'fork', 'vfork']);
 const EXEC_TYPES = new Set(['execve', 'execveat']);
 
+/** What the writer reads: a trace (.arrow) or any source with the same record batches (a .scap). */
+export type ScapWriterSource = Pick<TraceFile, 'path' | 'size' | 'metadata' | 'batches' | 'position' | 'close'>;
+
 /** Converts `input` (.arrow trace) to `output` (.scap, or .scap.gz). */
 export function writeScap(input: string, output: string, options: ScapWriteOptions = {}): ScapWriteSummary {
+  const trace = openTrace(input);
+  try {
+    return writeScapFrom(trace, output, options);
+  } finally {
+    trace.close();
+  }
+}
+
+/** Writes the rows of an opened source as a .scap file (the caller closes the source). */
+export function writeScapFrom(trace: ScapWriterSource, output: string, options: ScapWriteOptions = {}): ScapWriteSummary {
+  const input = trace.path;
   const target = options.target ?? 'sysdig-0.29';
   const profile = targetProfile(target);
   const gzip = options.gzip ?? /\.gz$/i.test(output);
-  const trace = openTrace(input);
   let sink: ByteSink;
   try {
-    sink = new ByteSink(output, gzip);
+    sink = new ByteSink(output, gzip, options.overwrite ?? false);
   } catch (err) {
-    trace.close();
-    throw new UserError(`${output}: cannot write: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : (err as Error).message}`);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new UserError(`${output}: already exists (use --force to overwrite it)`);
+    throw new UserError(`${output}: cannot write: ${code === 'ENOENT' ? 'no such directory' : (err as Error).message}`);
   }
-  const summary: ScapWriteSummary = { input, output, target, gzip, rows: 0, events: 0, syscalls: 0, skipped: {}, threads: 0, fdProcesses: 0, users: 0, groups: 0, bytes: 0 };
+  const summary: ScapWriteSummary = { input, output, target, gzip, rows: 0, events: 0, syscalls: 0, skipped: {}, threads: 0, fds: 0, fdProcesses: 0, users: 0, groups: 0, bytes: 0 };
   const fromScap = trace.metadata.source.startsWith('scap:');
   const procs = new Map<number, ProcView>();
   const cur = new RowCursor();
@@ -89,6 +108,7 @@ export function writeScap(input: string, output: string, options: ScapWriteOptio
       fdLists(b, snapshot, profile);
       summary.threads = snapshot.threads.length;
       summary.fdProcesses = snapshot.fds.size;
+      for (const list of snapshot.fds.values()) summary.fds += list.length;
       summary.users = snapshot.users.length;
       summary.groups = snapshot.groups.length;
       for (const t of snapshot.threads) procs.set(t.tid, t);
@@ -184,6 +204,16 @@ export function writeScap(input: string, output: string, options: ScapWriteOptio
     if (!headerWritten) writeHeader();
     sink.close();
   } catch (err) {
+    if (err instanceof UserError) {
+      // The input is damaged: keep what was converted before the damage, as a complete file.
+      try {
+        if (!headerWritten) writeHeader();
+        sink.close();
+      } catch {
+        // nothing more can be saved
+      }
+      throw new UserError(`${err.message}; ${output} holds the ${summary.events} events before it`);
+    }
     sink.abandon();
     try {
       unlinkSync(output);
@@ -191,8 +221,6 @@ export function writeScap(input: string, output: string, options: ScapWriteOptio
       // already gone
     }
     throw err;
-  } finally {
-    trace.close();
   }
   summary.bytes = sink.written;
   return summary;

@@ -7,7 +7,7 @@ import { writeScap } from '../../src/scap/writer.js';
 import type { TraceEvent } from '../../src/trace/event.js';
 import { batchEvents } from '../../src/trace/rows.js';
 import { readEvents } from '../capture/helpers.js';
-import { tempDir } from '../helpers/cli.js';
+import { STACK_LINE, tempDir, tsfalco } from '../helpers/cli.js';
 import { writeIncident } from '../helpers/synthetic-incident.js';
 import { compareRoundTrip, compareWithSysdig, SYSDIG_FIELDS } from './compare.js';
 import { SYSDIG_PROBLEM, sysdigEvents, sysdigText } from './sysdig.js';
@@ -73,6 +73,42 @@ describe('scap writer: the synthetic incident', () => {
     const notTrace = join(tmp.dir, 'not-a-trace.arrow');
     writeFileSync(notTrace, 'hello');
     expect(() => writeScap(notTrace, join(tmp.dir, 'y.scap'))).toThrow(/not-a-trace\.arrow: not an Arrow file/);
+  });
+});
+
+describe('tsfalco convert TRACE OUT.scap', () => {
+  it('writes a .scap (or .scap.gz), prints one summary line, refuses to overwrite without --force', () => {
+    const out = join(tmp.dir, 'cli.scap');
+    const r = tsfalco(['convert', trace, out]);
+    expect(r.stderr).toMatch(/→ .*cli\.scap: [\d,]+ events and [\d,]+ records, .* in [\d.]+s \([\d,]+ events\/s\); for sysdig-0\.29\n$/);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(readFileSync(out).readUInt32LE(0)).toBe(0x0a0d0d0a);
+    expect(readBack(out).filter((e) => !e.type.startsWith('snapshot_')).length).toBeGreaterThan(50);
+
+    const again = tsfalco(['convert', trace, out]);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toBe(`tsfalco: ${out}: already exists (use --force to overwrite it)\n`);
+    expect(tsfalco(['convert', trace, out, '--force', '--scap-target', 'latest']).stderr).toMatch(/; for latest\n$/);
+
+    const gz = join(tmp.dir, 'cli.scap.gz');
+    expect(tsfalco(['convert', trace, gz]).status).toBe(0);
+    expect(readFileSync(gz).subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
+  });
+
+  it('fails with one line naming the file on a missing input, and converts a .scap back to .scap', () => {
+    const r = tsfalco(['convert', join(tmp.dir, 'nope.arrow'), join(tmp.dir, 'nope.scap')]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`tsfalco: ${join(tmp.dir, 'nope.arrow')}: no such file\n`);
+    expect(r.stderr).not.toMatch(STACK_LINE);
+    const first = join(tmp.dir, 'first.scap');
+    const second = join(tmp.dir, 'second.scap');
+    expect(tsfalco(['convert', trace, first]).status).toBe(0);
+    expect(tsfalco(['convert', first, second]).status).toBe(0);
+    // A .scap read back holds enter and exit events as rows of their own: each is written as it is.
+    const a = readBack(first).filter((e) => !e.type.startsWith('snapshot_'));
+    const b = readBack(second).filter((e) => !e.type.startsWith('snapshot_'));
+    expect(b.map((e) => [e.ts, e.tid, e.type, e.dir, e.res, e.fd, e.path])).toEqual(a.map((e) => [e.ts, e.tid, e.type, e.dir, e.res, e.fd, e.path]));
   });
 });
 
