@@ -1,7 +1,7 @@
 import { compressFrameSync } from 'lz4-napi';
 import { compress as lz4jsCompress } from 'lz4js';
 import { describe, expect, it } from 'vitest';
-import { decodeLz4Frame } from '../../src/trace/lz4-frame.js';
+import { decodeLz4Frame, decodeLz4FrameJs, lz4UsesWasm } from '../../src/trace/lz4-frame.js';
 
 /** Inputs shaped like trace columns and unlike them: runs, short periods, noise, text, sizes around block edges. */
 function inputs(): Uint8Array[] {
@@ -23,11 +23,30 @@ function inputs(): Uint8Array[] {
   return out;
 }
 
-describe('LZ4 frame decoder', () => {
+describe.each([
+  ['WebAssembly', decodeLz4Frame],
+  ['JavaScript', decodeLz4FrameJs],
+])('LZ4 frame decoder (%s)', (_name, decodeLz4Frame) => {
   it('decodes what lz4-napi (the writer) and lz4js encode, byte for byte', () => {
     for (const input of inputs()) {
       expect(Buffer.from(decodeLz4Frame(compressFrameSync(Buffer.from(input)))).equals(Buffer.from(input))).toBe(true);
       expect(Buffer.from(decodeLz4Frame(lz4jsCompress(input))).equals(Buffer.from(input))).toBe(true);
+    }
+  });
+
+  it('survives random damage: an error or some output, never a hang or a crash', () => {
+    let seed = 3;
+    const rand = (m: number) => ((seed = (seed * 1_103_515_245 + 12_345) & 0x7fffffff) % m);
+    const text = new TextEncoder().encode('/usr/lib/x86_64-linux-gnu/libc.so.6 openat 1795230847000000000 '.repeat(400));
+    const frame = compressFrameSync(Buffer.from(text));
+    for (let k = 0; k < 300; k++) {
+      const bad = Buffer.from(frame);
+      for (let j = 0; j < 3; j++) bad[11 + rand(bad.length - 11)] ^= 1 + rand(255);
+      try {
+        decodeLz4Frame(bad);
+      } catch (e) {
+        expect((e as Error).message).toMatch(/LZ4/);
+      }
     }
   });
 
@@ -45,4 +64,8 @@ describe('LZ4 frame decoder', () => {
     }
     expect(outcome).toMatch(/decoded|LZ4|offset|bounds/);
   });
+});
+
+it('uses the WebAssembly decoder on Node', () => {
+  expect(lz4UsesWasm).toBe(true);
 });
