@@ -239,6 +239,22 @@ function readProcExtensions(c: Cursor, row: StateRow, _len: number): void {
   if (any) row.exe_flags = exeFlags;
 }
 
+/** scap's transport codes (SCAP_L4_*: unknown, n/a, tcp, udp, icmp, raw) → IP protocol numbers, as the trace stores them. */
+function l4proto(code: number, family: number): number {
+  switch (code) {
+    case 2:
+      return 6;
+    case 3:
+      return 17;
+    case 4:
+      return family === 10 ? 58 : 1;
+    case 5:
+      return 255;
+    default:
+      return 0;
+  }
+}
+
 /** scap's fd types (scap_fd_type) → the trace's fd_type names. */
 const FD_TYPES: Record<number, string> = {
   1: 'file', 2: 'directory', 3: 'ipv4', 4: 'ipv6', 5: 'ipv4', 6: 'ipv6', 7: 'pipe', 8: 'unix', 9: 'event', 10: 'unknown',
@@ -292,7 +308,7 @@ export function readFdList(r: BlockReader, pidOf: (tid: number) => number, emit:
         c.at += 8;
         const lport = c.u16('ipv4 fd');
         const rport = c.u16('ipv4 fd');
-        row.l4proto = c.u8('ipv4 fd');
+        row.l4proto = l4proto(c.u8('ipv4 fd'), 2);
         row.sock_family = 2;
         pending = { row, local: [local, lport], remote: [remote, rport] };
         break;
@@ -306,7 +322,7 @@ export function readFdList(r: BlockReader, pidOf: (tid: number) => number, emit:
         c.at += 32;
         const lport = c.u16('ipv6 fd');
         const rport = c.u16('ipv6 fd');
-        row.l4proto = c.u8('ipv6 fd');
+        row.l4proto = l4proto(c.u8('ipv6 fd'), 10);
         row.sock_family = mapped ? 2 : 10;
         if (mapped) row.fd_type = 'ipv4';
         pending = { row, local: [local, lport], remote: [remote, rport] };
@@ -317,7 +333,7 @@ export function readFdList(r: BlockReader, pidOf: (tid: number) => number, emit:
         row.dip = ipv4Text(c.buf, c.at);
         c.at += 4;
         row.dport = c.u16('ipv4 server fd');
-        row.l4proto = c.u8('ipv4 server fd');
+        row.l4proto = l4proto(c.u8('ipv4 server fd'), 2);
         row.sock_family = 2;
         listening.add(`${row.l4proto}:${row.dport}`);
         break;
@@ -327,7 +343,7 @@ export function readFdList(r: BlockReader, pidOf: (tid: number) => number, emit:
         row.dip = ipv6Text(c.buf, c.at);
         c.at += 16;
         row.dport = c.u16('ipv6 server fd');
-        row.l4proto = c.u8('ipv6 server fd');
+        row.l4proto = l4proto(c.u8('ipv6 server fd'), 10);
         row.sock_family = 10;
         listening.add(`${row.l4proto}:${row.dport}`);
         break;
@@ -336,7 +352,9 @@ export function readFdList(r: BlockReader, pidOf: (tid: number) => number, emit:
         c.u64('unix fd');
         c.u64('unix fd');
         const [p, len] = c.lenBytes('unix fd name', MAX_PATH);
-        row.path = unixPath(c.buf, p, len);
+        // Older libscap kept the line end of /proc/net/unix in the name.
+        const path = unixPath(c.buf, p, len);
+        row.path = path.endsWith('\n') ? path.slice(0, -1) : path;
         row.sock_family = 1;
         break;
       }
