@@ -57,7 +57,10 @@ type Getter = (ctx: EventContext) => Value;
 /** Longest value written for a variable-length parameter (the event must fit libscap's 64 KiB buffer). */
 const MAX_TEXT = 4096;
 const MAX_DATA = 16384;
-/** Largest event block this encoder can produce: every parameter at its maximum. */
+/**
+ * Room reserved per event block. libscap reads blocks of up to 64 KiB (its READER_BUF_SIZE); with
+ * the caps above the largest event (execve: eight text parameters) stays well below this.
+ */
 export const MAX_EVENT_BLOCK = 60 * 1024;
 
 const COLUMN_KIND = new Map<string, string>(COLUMNS.map((c) => [c.name, c.kind]));

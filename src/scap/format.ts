@@ -18,9 +18,6 @@ export { BLOCK, SHB_MAGIC } from './blocks.js';
 /** File format version libscap writes (1.2: block versions frozen, fields appended). */
 export const SCAP_VERSION = { major: 1, minor: 2 } as const;
 
-/** Size of an event header: u64 ts, u64 tid, u32 len, u16 type, u32 nparams. */
-export const EVENT_HEADER_SIZE = 26;
-
 /** File descriptor types of fd list entries (scap_fd_type). */
 export const SCAP_FD = {
   UNKNOWN: 0,
@@ -59,9 +56,6 @@ export const SCAP_MAX = {
   /** User and group names: strictly shorter than this. */
   CREDENTIALS: 256,
 } as const;
-
-/** libscap's read buffer: an event block (not *_LARGE) must fit in it. */
-export const READER_BUF_SIZE = 1 << 16;
 
 /** Machine info block body: u32 cpus, u64 memory, u64 max pid, char hostname[128], 4 × u64. */
 export const MACHINE_INFO_SIZE = 4 + 8 + 8 + 128 + 32;

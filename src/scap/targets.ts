@@ -18,8 +18,6 @@ import { syscallCode } from './ppm-sc.js';
  */
 export type ScapTarget = 'sysdig-0.29' | 'latest';
 
-export const SCAP_TARGETS: readonly ScapTarget[] = ['sysdig-0.29', 'latest'];
-
 /** How one event type of a trace is written. */
 export type EventChoice =
   /** An enter/exit pair (`enter` is null for event types that only have one event, e.g. procexit). */
