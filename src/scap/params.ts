@@ -156,6 +156,9 @@ export function numberAt(view: DataView, off: number, len: number, type: number)
   }
 }
 
+const INT64_MAX = (1n << 63n) - 1n;
+const TWO_64 = 1n << 64n;
+
 function formatNumber(v: number | bigint, fmt: number, type: number): string {
   if (fmt === PF.HEX) {
     // libsinsp prints hex through the unsigned type of the parameter's width.
@@ -169,7 +172,7 @@ function formatNumber(v: number | bigint, fmt: number, type: number): string {
   }
   if (fmt === PF['10_PADDED_DEC']) return String(v).padStart(9, '0');
   // PT_UINT64 is printed through int64 by libsinsp.
-  if (type === PT.UINT64 && typeof v === 'bigint' && v >= 1n << 63n) return String(v - (1n << 64n));
+  if (type === PT.UINT64 && typeof v === 'bigint' && v > INT64_MAX) return String(v - TWO_64);
   return String(v);
 }
 

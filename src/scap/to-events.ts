@@ -31,6 +31,8 @@ interface CodeMapper {
   post: ((e: Row) => void) | null;
   /** An enter event whose exit comes as its own event (not switch, procexit, procinfo…). */
   paired: boolean;
+  /** Columns the setters and `post` may fill (what an exit row can take from this enter row). */
+  columns: string[];
 }
 
 const KIND = new Map<string, ColumnKind>(COLUMNS.map((c) => [c.name, c.kind]));
@@ -243,6 +245,7 @@ function compile(info: ScapEventInfo): CodeMapper {
   const list: Param[] = paramsOf(info.name);
   const aliases = ALIASES[info.name];
   const used = new Set<string>();
+  const columns = new Set<string>();
   const setters: (Setter | null)[] = [];
   const generic = info.id === 'GENERIC_E' || info.id === 'GENERIC_X';
   for (let i = 0; i < info.params.length; i++) {
@@ -264,27 +267,32 @@ function compile(info: ScapEventInfo): CodeMapper {
     if (mapped && !(enter && mapped.col === 'res') && !used.has(mapped.col)) {
       if (mapped.render === 'tuple' || mapped.col === 'tuple') {
         if (p.type === PT.SOCKTUPLE) setter = tupleSetter;
+        for (const c of ['sock_family', 'sip', 'sport', 'dip', 'dport', 'path']) columns.add(c);
       } else if (mapped.render === 'addr') {
         if (p.type === PT.SOCKADDR) setter = sockaddrSetter;
+        for (const c of ['sock_family', 'dip', 'dport', 'path']) columns.add(c);
       } else if (mapped.col !== 'extra') {
         setter = columnSetter(mapped.col, p.type, p.dynamic);
+        columns.add(mapped.col);
       }
       if (setter) used.add(mapped.col);
     }
+    if (!setter) columns.add('extra');
     setters.push(setter ?? extraSetter(p.name, p.type, p.fmt, info, i));
   }
   const exit = EVENT_TABLE[info.code + 1];
   const paired = enter && exit !== undefined && exit.name === info.name && !(info.flags & EF.SKIPPARSERESET);
-  return { type: generic ? 'syscall' : info.name, dir: info.dir, setters, post: postFor(info.name), paired };
+  const post = postFor(info.name);
+  if (post) for (const c of ['fd_type', 'l4proto']) columns.add(c);
+  columns.add('extra'); // block comments, EVF flags
+  for (const own of ['ts', 'num', 'type', 'dir', 'cpu', 'tid', 'res', 'latency']) columns.delete(own);
+  return { type: generic ? 'syscall' : info.name, dir: info.dir, setters, post, paired, columns: [...columns] };
 }
-
-/** Header columns that an exit row never takes from its enter event. */
-const OWN = new Set(['ts', 'num', 'type', 'dir', 'cpu', 'tid', 'res', 'latency']);
 
 export class EventMapper {
   private readonly mappers: (CodeMapper | undefined)[] = [];
   /** The pending enter row of each thread, until its exit comes. */
-  private readonly enters = new Map<number, Row>();
+  private readonly enters = new Map<number, { row: Row; columns: string[] }>();
 
   /** The row for the decoded event `ev`, numbered `num`. */
   map(ev: ScapEvent, num: bigint): TraceEvent {
@@ -300,12 +308,12 @@ export class EventMapper {
     if (ev.flags !== 0) ((e.extra ??= {}) as Record<string, string>).scap_flags = String(ev.flags);
     if (ev.comment !== null) ((e.extra ??= {}) as Record<string, string>).comment = ev.comment;
     if (m.dir === '>') {
-      if (m.paired) this.enters.set(ev.tid, e);
+      if (m.paired) this.enters.set(ev.tid, { row: e, columns: m.columns });
     } else {
       const enter = this.enters.get(ev.tid);
       if (enter !== undefined) {
         this.enters.delete(ev.tid);
-        if (enter.type === e.type) completeExit(e, enter);
+        if (enter.row.type === e.type) completeExit(e, enter.row, enter.columns);
       }
     }
     return e as unknown as TraceEvent;
@@ -317,16 +325,19 @@ export class EventMapper {
   }
 }
 
-function completeExit(e: Row, enter: Row): void {
-  for (const key in enter) {
-    if (OWN.has(key)) continue;
+function completeExit(e: Row, enter: Row, columns: readonly string[]): void {
+  for (let i = 0; i < columns.length; i++) {
+    const key = columns[i];
     const v = enter[key];
+    if (v === undefined) continue;
     if (key === 'extra') {
-      if (e.extra === undefined) e.extra = { ...(v as Record<string, string>) };
-      else e.extra = { ...(v as Record<string, string>), ...(e.extra as Record<string, string>) };
-      continue;
+      // The exit's own values win; the enter row is done with, its map can be shared.
+      const own = e.extra as Record<string, string> | undefined;
+      if (own === undefined) e.extra = v;
+      else for (const k in v as Record<string, string>) if (own[k] === undefined) own[k] = (v as Record<string, string>)[k];
+    } else if (e[key] === undefined) {
+      e[key] = v;
     }
-    if (e[key] === undefined) e[key] = v;
   }
   if (e.ts >= enter.ts) e.latency = e.ts - enter.ts;
 }
