@@ -75,11 +75,11 @@ export interface CaptureSummary {
   stopReason: 'signal' | 'duration' | 'max-size' | 'command' | 'helper';
   /** The command's exit code (128 + signal when killed), when there was a command. */
   commandExitCode: number | null;
-  /** Records from the helper per second of the Node process's CPU time (everything it did while capturing: decoding, writing, compressing, snapshots). */
+  /** Records from the helper per second of the Node process's CPU time (everything it did while capturing: decoding, writing, compressing, periodic snapshots and statistics). */
   decodeRecordsPerCpuSecond: number;
-  /** CPU time of the Node process while capturing (from the helper's first record to the end), ms. */
+  /** CPU time of the Node process while capturing (from the end of the first snapshot to the end), ms. */
   nodeCpuMs: number;
-  /** CPU time of the helper (its loop: reading the ring buffer, writing the pipe), ms; null when unknown. */
+  /** CPU time of the helper once attached (its loop: reading the ring buffer, writing the pipe), ms; null when unknown. */
   helperCpuMs: number | null;
 }
 
@@ -201,6 +201,7 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
   let streamError: Error | null = null;
   let cpuStart: NodeJS.CpuUsage | null = null;
   let helperCpuMs: number | null = null;
+  let helperCpuStart: number | null = null;
   // tsfalco and its helper stay in the snapshots (they are the parents of a recorded command);
   // only their syscalls are left out, in the kernel.
   const skipPids = new Set<number>();
@@ -232,8 +233,9 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
   const decoder = createColumnDecoder(selection.names, writer, counter, {
     hello(h) {
       hello = h;
-      cpuStart = process.cpuUsage();
+      helperCpuStart = processCpuMs(h.helperPid);
       snapshot();
+      cpuStart = process.cpuUsage(); // per-record cost: from here on
       readyResolve();
     },
     stats(perCpu, ts) {
@@ -279,7 +281,8 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
     if (stopping) return;
     stopping = true;
     stopReason = reason;
-    helperCpuMs = processCpuMs(helper.pid);
+    const helperCpu = processCpuMs(helper.pid);
+    helperCpuMs = helperCpu !== null && helperCpuStart !== null ? helperCpu - helperCpuStart : null;
     helper.kill('SIGTERM');
   };
   const onSignal = (sig: NodeJS.Signals) => {

@@ -782,10 +782,32 @@ export function createColumnDecoder(names: ReadonlyMap<number, string>, writer: 
 
   return {
     push(chunk: Buffer) {
-      const buf = held ? Buffer.concat([held, chunk]) : chunk;
-      held = null;
-      const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
       let at = 0;
+      if (held) {
+        // Complete the record cut at the end of the last chunk (only it is copied).
+        let head = held;
+        held = null;
+        if (head.length < 2) {
+          at = Math.min(2 - head.length, chunk.length);
+          head = Buffer.concat([head, chunk.subarray(0, at)]);
+          if (head.length < 2) {
+            held = head;
+            return;
+          }
+        }
+        const size = head.readUInt16LE(0);
+        if (size < 4) throw new Error(`capture helper stream: bad record size ${size} after ${records} records`);
+        const take = Math.min(size - head.length, chunk.length - at);
+        head = Buffer.concat([head, chunk.subarray(at, at + take)]);
+        at += take;
+        if (head.length < size) {
+          held = head;
+          return;
+        }
+        one(head, new DataView(head.buffer, head.byteOffset, head.byteLength), 0, size);
+      }
+      const buf = chunk;
+      const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
       while (at + 4 <= buf.length) {
         const size = dv.getUint16(at, true);
         if (size < 4) throw new Error(`capture helper stream: bad record size ${size} after ${records} records`);

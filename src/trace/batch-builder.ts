@@ -168,6 +168,24 @@ function makeSetter(big: boolean): (values: NumericArray, bits: Uint8Array) => (
   ) as (values: NumericArray, bits: Uint8Array) => (row: number, value: unknown) => void;
 }
 
+/**
+ * Zeros shared by the value buffers of all-null columns (most columns of most batches): nothing
+ * to copy or clear for them. Read-only by convention; `isSharedZeros` lets the writer skip them.
+ */
+let sharedZeros = new ArrayBuffer(1 << 17);
+
+function zerosLike<A extends NumericArray | Int32Array>(values: A, length: number): A {
+  const bytes = length * values.BYTES_PER_ELEMENT;
+  if (sharedZeros.byteLength < bytes) sharedZeros = new ArrayBuffer(bytes);
+  const Ctor = values.constructor as new (buffer: ArrayBuffer, offset: number, length: number) => A;
+  return new Ctor(sharedZeros, 0, length);
+}
+
+/** Whether a buffer is (part of) the shared zeros of all-null columns. */
+export function isSharedZeros(view: ArrayBufferView): boolean {
+  return view.buffer === sharedZeros;
+}
+
 function numeric(type: DataType, values: NumericArray): Accumulator {
   const validity = new Validity(values.length);
   const big = values instanceof BigInt64Array || values instanceof BigUint64Array;
@@ -181,9 +199,11 @@ function numeric(type: DataType, values: NumericArray): Accumulator {
     set,
     store,
     finish(length) {
+      const valid = validity.take(length);
+      if (valid.nullCount === length) return makeData({ type: type as never, length, ...valid, data: zerosLike(values, length) } as never);
       const data = values.slice(0, length);
       values.fill(zero, 0, length);
-      return makeData({ type: type as never, length, ...validity.take(length), data } as never);
+      return makeData({ type: type as never, length, ...valid, data } as never);
     },
   };
 }
@@ -225,9 +245,11 @@ function dictionaryColumn(type: DataType, capacity: number): Accumulator {
       if (added.length > 0 || chunks.length === 0) chunks.push(utf8Data(added));
       added = [];
       const dictionary = new Vector<Utf8>([...chunks]);
+      const valid = validity.take(length);
+      if (valid.nullCount === length) return makeData({ type: type as never, length, ...valid, data: zerosLike(indices, length), dictionary } as never);
       const data = indices.slice(0, length);
       indices.fill(0, 0, length);
-      return makeData({ type: type as never, length, ...validity.take(length), data, dictionary } as never);
+      return makeData({ type: type as never, length, ...valid, data, dictionary } as never);
     },
   };
 }

@@ -4,7 +4,7 @@ import { AsyncByteQueue, Message, RecordBatchFileWriter, type Schema } from 'apa
 import { UserError } from '../util/errors.js';
 import { TSFALCO_VERSION } from '../util/version.js';
 import { BufferRegion } from 'apache-arrow/ipc/metadata/message';
-import { type ColumnStores, createBatchBuilder } from './batch-builder.js';
+import { type ColumnStores, createBatchBuilder, isSharedZeros } from './batch-builder.js';
 import { arrowCompressionType, encodeLz4, type TraceCompression } from './compression.js';
 import type { TraceEvent } from './event.js';
 import { FORMAT_VERSION, type TraceMetadata, traceSchema } from './schema.js';
@@ -47,9 +47,15 @@ export interface TraceWriter {
   readonly bytesWritten: number;
 }
 
-/** An apache-arrow sink that hands every chunk straight to the file, synchronously. */
+/**
+ * An apache-arrow sink that gathers the chunks of one message group (a batch with its dictionary
+ * deltas: a few hundred small chunks) and hands them to the file with one write(2) when told to:
+ * the writer calls `commit()` after every batch, so a complete batch is in the file at once.
+ */
 class FileSink extends AsyncByteQueue {
   bytes = 0;
+  private staged = new Uint8Array(1 << 16);
+  private used = 0;
 
   constructor(private readonly fd: number) {
     super();
@@ -58,10 +64,46 @@ class FileSink extends AsyncByteQueue {
   override write(value: ArrayBufferView | ArrayBuffer | string): void {
     const chunk = typeof value === 'string' ? Buffer.from(value) : ArrayBuffer.isView(value) ? value : new Uint8Array(value);
     const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    let done = 0;
-    while (done < bytes.length) done += writeSync(this.fd, bytes, done, bytes.length - done);
-    this.bytes += bytes.length;
+    if (this.used + bytes.length > this.staged.length) {
+      let size = this.staged.length * 2;
+      while (size < this.used + bytes.length) size *= 2;
+      const next = new Uint8Array(size);
+      next.set(this.staged.subarray(0, this.used));
+      this.staged = next;
+    }
+    this.staged.set(bytes, this.used);
+    this.used += bytes.length;
   }
+
+  /** Writes what was gathered. */
+  commit(): void {
+    let done = 0;
+    while (done < this.used) done += writeSync(this.fd, this.staged, done, this.used - done);
+    this.bytes += this.used;
+    this.used = 0;
+    if (this.staged.length > 1 << 24) this.staged = new Uint8Array(1 << 16); // after an unusually large batch
+  }
+}
+
+/** LZ4 frames of all-zero buffers by length: the value buffers of columns a batch does not use. */
+const zeroFrames = new Map<number, Uint8Array>();
+let zeros = new Uint8Array(1 << 16);
+
+function isAllZero(bytes: Uint8Array): boolean {
+  if (zeros.length < bytes.length) zeros = new Uint8Array(Math.max(bytes.length, zeros.length * 2));
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).equals(zeros.subarray(0, bytes.length));
+}
+
+/** encodeLz4, except that a buffer of zeros is compressed once per length (the same bytes). */
+function compress(raw: Uint8Array): Uint8Array {
+  if (!isSharedZeros(raw) && !isAllZero(raw)) return encodeLz4(raw);
+  let frame = zeroFrames.get(raw.length);
+  if (!frame) {
+    if (zeroFrames.size >= 1024) zeroFrames.clear();
+    frame = encodeLz4(raw);
+    zeroFrames.set(raw.length, frame);
+  }
+  return frame;
 }
 
 /**
@@ -97,7 +139,7 @@ class StreamingFileWriter extends RecordBatchFileWriter {
         regions.push(new BufferRegion(offset, 0));
         continue;
       }
-      const packed = encodeLz4(raw);
+      const packed = compress(raw);
       const useful = packed.length < raw.length;
       const prefix = new Uint8Array(8);
       new DataView(prefix.buffer).setBigInt64(0, useful ? BigInt(raw.length) : -1n, true);
@@ -143,6 +185,7 @@ export function createTraceWriter(path: string, metadata: TraceMetadataInput, op
   const sink = new FileSink(fd);
   const arrow = new StreamingFileWriter({ compressionType: arrowCompressionType(options.compression ?? 'lz4') });
   arrow.reset(sink, schema);
+  sink.commit();
   const builder = createBatchBuilder(schema, batchRows);
   let events = 0;
   let batches = 0;
@@ -152,6 +195,7 @@ export function createTraceWriter(path: string, metadata: TraceMetadataInput, op
     const batch = builder.take();
     if (!batch) return;
     arrow.write(batch);
+    sink.commit();
     batches++;
     if (options.fsync) fsyncSync(fd);
   };
@@ -177,6 +221,7 @@ export function createTraceWriter(path: string, metadata: TraceMetadataInput, op
       closed = true;
       flush();
       arrow.finish();
+      sink.commit();
       if (options.fsync) fsyncSync(fd);
       closeSync(fd);
     },

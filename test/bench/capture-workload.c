@@ -1,6 +1,7 @@
 // Syscall-heavy workload for `npm run bench:capture`: a file loop (open/fstat/read/close and
 // stat), a fork/exec loop (fork + execve /bin/true + wait), and a socket loop (socket + connect
-// to a local listener + accept + close). Prints one line per phase: "phase seconds iterations".
+// to a local listener + accept + close). Prints one line per phase: "phase seconds iterations",
+// then "cpu SECONDS 0": the process's own CPU time.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -76,5 +78,9 @@ int main(int argc, char **argv)
 		close(s);
 	}
 	printf("sockets %.6f %ld\n", now() - t, conns);
+	/* CPU time of this process (not its children): the traced syscalls' in-kernel cost lands here. */
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	printf("cpu %.6f 0\n", ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6);
 	return 0;
 }
