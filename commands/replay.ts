@@ -15,7 +15,7 @@ export default class Replay extends TsfalcoCommand {
   ];
   static override strict = false;
   static override args = {
-    trace: Args.string({ description: 'trace file(s) (.arrow); or give them with -e / -o engine.replay.capture_file=' }),
+    trace: Args.string({ description: 'trace file(s) (.arrow, or Falco/sysdig .scap captures); or give them with -e / -o engine.replay.capture_file=' }),
   };
   static override flags = {
     rules: Flags.string({ char: 'r', description: 'rules file or folder (repeatable, loaded in order)', multiple: true, multipleNonGreedy: true }),
