@@ -49,6 +49,15 @@ export function isSet(col: ColumnView, row: number): boolean {
   return valid === null || (valid.length > (row >> 3) && (valid[row >> 3] & (1 << (row & 7))) !== 0);
 }
 
+/**
+ * The internalized copy of a string: V8 keeps one copy of each property name, so comparing an
+ * internalized string with a literal (a `switch` on the event type) is one pointer comparison,
+ * where a freshly decoded string is compared character by character.
+ */
+function internalize(s: string): string {
+  return Object.keys({ [s]: 0 })[0] ?? s;
+}
+
 /** Decoded strings of dictionary columns, shared by all batches of a trace (codes are global). */
 export class StringTable {
   // A later batch's dictionary extends the earlier ones (delta batches), so a decoded code stays valid.
@@ -58,7 +67,7 @@ export class StringTable {
   get(col: ColumnView, code: number): string {
     let s = this.cache[code];
     if (s === undefined) {
-      s = (col.dict as StringDictionary).get(code);
+      s = internalize((col.dict as StringDictionary).get(code));
       this.cache[code] = s;
     }
     return s;
@@ -88,9 +97,10 @@ export function stringList(col: ColumnView, row: number): string[] {
   return out;
 }
 
+/** A Binary column's row, copied (batch buffers are recycled once replay moves on). */
 export function binaryAt(col: ColumnView, row: number): Uint8Array {
   const offsets = col.offsets as Int32Array;
-  return (col.values as Uint8Array).subarray(offsets[row], offsets[row + 1]);
+  return (col.values as Uint8Array).slice(offsets[row], offsets[row + 1]);
 }
 
 export function mapAt(col: ColumnView, row: number): Record<string, string> {

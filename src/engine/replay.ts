@@ -1,10 +1,11 @@
 import type { CompiledRule } from '../rules/load/index.js';
-import { isRecordType, RECORD_TYPES } from '../trace/columns.js';
+import type { LazyBatch } from '../trace/columnar.js';
+import { type ColumnName, isRecordType, RECORD_TYPES } from '../trace/columns.js';
 import type { DropMonitor } from './drops.js';
 import { openTrace, type TraceEnding, type TraceFile } from '../trace/reader.js';
-import { type BatchView, viewBatch, viewLazyBatch } from './batch-view.js';
+import { type BatchView, isSet, viewBatch, viewLazyBatch } from './batch-view.js';
 import { Cursor } from './cursor.js';
-import { applyAfter, applyBefore, STATEFUL_TYPES } from './state/apply.js';
+import { applyAfter, applyBefore, STATE_ONLY_WITH, STATEFUL_TYPES } from './state/apply.js';
 import { newReplayState } from './state/types.js';
 
 /**
@@ -63,11 +64,26 @@ const RECORD = 1;
 const PLAIN = 2;
 /** Rules to run, or state to change: the whole per-event path. */
 const FULL = 3;
+/** No rule, and a state change only when a column is set (STATE_ONLY_WITH): FULL or PLAIN by row. */
+const FULL_IF_SET = 4;
 
+/**
+ * The batches as views. Columns of trace files decode on first use, into buffers recycled two
+ * batches later: nothing of a batch is kept beyond the next one (the previous event, for
+ * evt.deltatime, may be in the previous batch; alerts are handled during their event).
+ */
 function* batchViews(trace: TraceSource): Generator<BatchView> {
   const lazy = trace.lazyBatches?.() ?? null;
-  if (lazy) for (const b of lazy) yield viewLazyBatch(b);
-  else for (const b of trace.batches()) yield viewBatch(b);
+  if (lazy) {
+    let previous: LazyBatch | null = null;
+    let beforePrevious: LazyBatch | null = null;
+    for (const b of lazy) {
+      beforePrevious?.release();
+      beforePrevious = previous;
+      previous = b;
+      yield viewLazyBatch(b);
+    }
+  } else for (const b of trace.batches()) yield viewBatch(b);
 }
 
 const MAX_TS = (1n << 63n) - 1n;
@@ -84,6 +100,7 @@ export function replayTrace(input: string | TraceSource, options: ReplayOptions)
   const kindByCode: number[] = [];
   const typeByCode: string[] = [];
   const rulesByCode: (readonly CompiledRule[])[] = [];
+  const conditionByCode: ColumnName[] = [];
   const stats: ReplayStats = {
     path,
     events: 0,
@@ -109,7 +126,11 @@ export function replayTrace(input: string | TraceSource, options: ReplayOptions)
     } else {
       const list = rules.filter((r) => matchesType(r, type));
       rulesByCode[code] = list;
-      kind = list.length > 0 || STATEFUL_TYPES.has(type) ? FULL : PLAIN;
+      const onlyWith = STATE_ONLY_WITH[type];
+      if (list.length === 0 && onlyWith !== undefined) {
+        kind = FULL_IF_SET;
+        conditionByCode[code] = onlyWith;
+      } else kind = list.length > 0 || STATEFUL_TYPES.has(type) ? FULL : PLAIN;
     }
     kindByCode[code] = kind;
     return kind;
@@ -172,6 +193,7 @@ export function replayTrace(input: string | TraceSource, options: ReplayOptions)
           }
           setDeadline();
         }
+        if (kind === FULL_IF_SET) kind = isSet(view[conditionByCode[code]], row) ? FULL : PLAIN;
         if (kind === PLAIN) {
           // Only a thread seen for the first time changes the state (it is registered).
           if (tids === null) {

@@ -1,5 +1,5 @@
 import { type DataType, type Field, type Message, type RecordBatch, type Schema, Type, type Vector } from 'apache-arrow';
-import { decodeLz4Frame } from './lz4-frame.js';
+import { decodeLz4Frame, type OutputAllocator } from './lz4-frame.js';
 
 /**
  * Column-by-column, on-demand decoding of a trace's record batches, for readers that touch few
@@ -229,12 +229,46 @@ const LZ4_FRAME = 0;
 /** A corrupt or unsupported piece of a message; the reader turns it into a UserError naming the file and offset. */
 export class ColumnarError extends Error {}
 
+/**
+ * Decompressed buffers of released batches, by size, for the next batches: column buffers have
+ * the same few sizes batch after batch, and a recycled buffer costs neither an allocation nor
+ * the page faults of fresh memory.
+ */
+class BufferPool {
+  private readonly free = new Map<number, Uint8Array[]>();
+
+  take(size: number): Uint8Array {
+    const list = this.free.get(size);
+    return (list !== undefined && list.pop()) || new Uint8Array(size);
+  }
+
+  give(buffers: readonly Uint8Array[]): void {
+    for (const b of buffers) {
+      let list = this.free.get(b.length);
+      if (!list) this.free.set(b.length, (list = []));
+      if (list.length < 256) list.push(b);
+    }
+  }
+}
+
 /** One record batch or dictionary batch body, its buffers decoded on demand. */
 class Body {
+  /** Buffers decompressed into memory from the pool (returned to it by `release`). */
+  readonly owned: Uint8Array[] = [];
+  private readonly alloc: OutputAllocator | undefined;
+
   constructor(
     private readonly bytes: Uint8Array,
     private readonly header: BatchHeader,
+    pool?: BufferPool,
   ) {
+    this.alloc = pool
+      ? (size) => {
+          const b = pool.take(size);
+          this.owned.push(b);
+          return b;
+        }
+      : undefined;
     if (header.compression && header.compression.type !== LZ4_FRAME) throw new ColumnarError(`unsupported body compression codec ${header.compression.type}`);
   }
 
@@ -263,7 +297,7 @@ class Body {
     const size = (lo >>> 0) + hi * 2 ** 32;
     let out: Uint8Array;
     try {
-      out = decodeLz4Frame(raw.subarray(8));
+      out = decodeLz4Frame(raw.subarray(8), this.alloc);
     } catch (err) {
       throw new ColumnarError(`buffer ${i}: ${(err as Error).message}`);
     }
@@ -364,6 +398,7 @@ export class Dictionary implements StringDictionary {
  */
 export class ColumnarDecoder {
   private readonly dictionaries = new Map<number, Dictionary>();
+  private readonly pool = new BufferPool();
 
   constructor(
     readonly schema: Schema,
@@ -395,8 +430,10 @@ export class ColumnarDecoder {
   /** A record batch message: its columns, by schema field index, decoded when first read. */
   recordBatch(message: Message, body: Uint8Array, onError: (err: unknown) => never): LazyBatch {
     const header = message.header() as unknown as BatchHeader;
-    const b = new Body(body, header);
+    const b = new Body(body, header, this.pool);
     const dictionaries = this.dictionaries;
+    const pool = this.pool;
+    let released = false;
     const columns = this.layouts.map((l) => new Column((self) => {
       try {
         fill(self, b, l, dictionaries);
@@ -404,7 +441,17 @@ export class ColumnarDecoder {
         onError(err);
       }
     }));
-    return { numRows: Number(header.length), columns, schema: this.schema };
+    return {
+      numRows: Number(header.length),
+      columns,
+      schema: this.schema,
+      release() {
+        if (released) return;
+        released = true;
+        pool.give(b.owned);
+        b.owned.length = 0;
+      },
+    };
   }
 }
 
@@ -413,4 +460,9 @@ export interface LazyBatch {
   readonly numRows: number;
   readonly columns: readonly Column[];
   readonly schema: Schema;
+  /**
+   * Hands the batch's decompressed buffers back for reuse by later batches. Only for a reader
+   * that keeps nothing of the batch (no typed array or view of its columns) afterwards.
+   */
+  release(): void;
 }

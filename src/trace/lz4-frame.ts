@@ -119,10 +119,15 @@ function frameLayout(src: Uint8Array): FrameLayout {
   return { start: i, blockChecksum, capacity: size >= 0 ? size : bound };
 }
 
+/** Where decoded output goes: a buffer of exactly `size` bytes (a recycled one, say). */
+export type OutputAllocator = (size: number) => Uint8Array;
+
+const newBuffer: OutputAllocator = (size) => new Uint8Array(size);
+
 /** Decodes a whole LZ4 frame (JavaScript only). */
-export function decodeLz4FrameJs(src: Uint8Array): Uint8Array {
+export function decodeLz4FrameJs(src: Uint8Array, alloc: OutputAllocator = newBuffer): Uint8Array {
   const { start, blockChecksum, capacity } = frameLayout(src);
-  const dst = new Uint8Array(capacity);
+  const dst = alloc(capacity);
   let i = start;
   let out = 0;
   for (;;) {
@@ -179,7 +184,7 @@ function loadWasm(): WasmDecoder | null {
 const wasm = loadWasm();
 
 /** Decodes a whole LZ4 frame: the frame's bytes are copied into the module's memory, decoded there, and the output copied out. */
-function decodeLz4FrameWasm(w: WasmDecoder, src: Uint8Array): Uint8Array {
+function decodeLz4FrameWasm(w: WasmDecoder, src: Uint8Array, alloc: OutputAllocator): Uint8Array {
   const { start, blockChecksum, capacity } = frameLayout(src);
   const dstAt = (src.length + 15) & ~7;
   const need = dstAt + capacity;
@@ -209,12 +214,14 @@ function decodeLz4FrameWasm(w: WasmDecoder, src: Uint8Array): Uint8Array {
     }
     i += length + (blockChecksum ? 4 : 0);
   }
-  return heap.slice(dstAt, dstAt + out);
+  const result = alloc(out);
+  result.set(heap.subarray(dstAt, dstAt + out));
+  return result;
 }
 
-/** Decodes a whole LZ4 frame. */
-export function decodeLz4Frame(src: Uint8Array): Uint8Array {
-  return wasm ? decodeLz4FrameWasm(wasm, src) : decodeLz4FrameJs(src);
+/** Decodes a whole LZ4 frame; `alloc` provides the output buffer (by default a new one). */
+export function decodeLz4Frame(src: Uint8Array, alloc: OutputAllocator = newBuffer): Uint8Array {
+  return wasm ? decodeLz4FrameWasm(wasm, src, alloc) : decodeLz4FrameJs(src, alloc);
 }
 
 /** Whether frames are decoded by the WebAssembly module (for tests and benchmarks). */

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { STATEFUL_TYPES } from '../../src/engine/state/apply.js';
+import { resolvePath } from '../../src/engine/state/paths.js';
 import type { TraceEvent } from '../../src/trace/event.js';
 import { tempDir } from '../helpers/cli.js';
 import { fieldValues, writeEvents } from '../helpers/replay.js';
@@ -39,5 +40,25 @@ describe('replay fast path', () => {
     expect(values).toEqual([
       { 'proc.name': 'renamed', 'thread.tid': '301', 'proc.exepath': '/usr/bin/server', 'proc.cwd': '/srv', 'fd.name': '/srv/data.txt', 'evt.deltatime': '1000', 'evt.reltime': '3000' },
     ]);
+  });
+
+  it('joins plain names to a directory as the general path normalisation does', () => {
+    const slow = (base: string, path: string): string => {
+      if (path === '') return base;
+      const joined = path.startsWith('/') || base === '' ? path : `${base}/${path}`;
+      if (!joined.startsWith('/')) return joined;
+      const out: string[] = [];
+      for (const part of joined.split('/')) {
+        if (part === '' || part === '.') continue;
+        if (part === '..') out.pop();
+        else out.push(part);
+      }
+      return '/' + out.join('/');
+    };
+    const bases = ['/', '/usr/include', '/usr/include/', '/a//b', '/a/./b', '/a/../b', '/a/..', '', 'rel/dir', '/x/.hidden', '/x/..y'];
+    const names = ['f.h', '.', '..', '...', '.hidden', 'a/b', 'a/../b', '/abs/x', '/abs//x', 'x/', ''];
+    for (let round = 0; round < 2; round++) {
+      for (const b of bases) for (const n of names) expect(resolvePath(b, n), `${b} + ${n}`).toBe(slow(b, n));
+    }
   });
 });

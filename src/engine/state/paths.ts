@@ -8,9 +8,27 @@ import type { FdInfo } from './types.js';
 // An absolute path with nothing to normalise, the common case, is returned as it is.
 const NEEDS_NORMALISING = /\/\.{0,2}(\/|$)/;
 
+// The last base directory seen, and whether it is already normal (an absolute path without
+// `.`, `..`, `//` or a trailing slash): relative names come in runs against the same directory.
+let lastBase = '';
+let lastBaseNormal = false;
+
+function isPlainName(path: string): boolean {
+  return path.indexOf('/') < 0 && path !== '.' && path !== '..';
+}
+
 export function resolvePath(base: string, path: string): string {
   if (path === '') return base;
-  if (path.charCodeAt(0) === 47 && !NEEDS_NORMALISING.test(path)) return path;
+  if (path.charCodeAt(0) === 47) {
+    if (!NEEDS_NORMALISING.test(path)) return path;
+  } else if (isPlainName(path) && base.charCodeAt(0) === 47) {
+    // A plain name in a known directory (openat(dirfd, "name") while walking a tree): a join.
+    if (base !== lastBase) {
+      lastBase = base;
+      lastBaseNormal = !NEEDS_NORMALISING.test(base) || base === '/';
+    }
+    if (lastBaseNormal) return base === '/' ? `/${path}` : `${base}/${path}`;
+  }
   const joined = path.startsWith('/') || base === '' ? path : `${base}/${path}`;
   if (!joined.startsWith('/')) return joined; // no base known: keep it relative
   const out: string[] = [];
