@@ -211,28 +211,28 @@ export function openScapFile(path: string, bytes: Uint8Array | null = null): Sca
   let finished = false;
   let started = false;
 
+  type Sink = (row: TraceEvent | typeof BATCH_BREAK) => void;
+  let snap: PendingSnapshot | null = pending;
+  let lastTs = 0n;
+  let num = 0;
+  let containers = 0;
+  let block = current;
+
   /**
-   * The rows, lazily; `BATCH_BREAK` where a new record batch must start (a snapshot after
-   * events). A damaged block ends the rows with a UserError after every row before it.
+   * Reads blocks and hands their rows to `sink` (`BATCH_BREAK` where a new record batch must
+   * start: a snapshot after events) until `enough()` says so or the data ends; false once it
+   * has ended. A damaged block ends it with a UserError, after every row before it was handed on.
    */
-  function* rows(): Generator<TraceEvent | typeof BATCH_BREAK> {
-    if (started) throw new Error('a ScapSource is read once');
-    started = true;
-    let snap: PendingSnapshot | null = pending;
-    let lastTs = 0n;
-    let num = 0;
-    let containers = 0;
-    let block = current;
+  function pump(sink: Sink, enough: () => boolean): boolean {
     let failure: ScapFormatError | null = null;
     try {
-      for (;;) {
-        if (block < 0) break;
+      while (block >= 0) {
         if (eventBlockKind(block) !== null) {
           if (!ev.decode(r)) {
             stats.unknownEvents++;
           } else {
             if (snap !== null) {
-              yield* snap.finish(ev.ts);
+              for (const row of snap.finish(ev.ts)) sink(row);
               snap = null;
             }
             num++;
@@ -240,10 +240,10 @@ export function openScapFile(path: string, bytes: Uint8Array | null = null): Sca
             if (isContainerEvent(ev)) {
               // Numbered like any event (libsinsp's evt.num counts it), but a record row.
               const row = containerRow(ev);
-              if (row) yield { ...row, num: 0n } as TraceEvent;
+              if (row) sink({ ...row, num: 0n } as TraceEvent);
               containers++;
             } else {
-              yield mapper.map(ev, BigInt(num));
+              sink(mapper.map(ev, BigInt(num)));
             }
           }
         } else {
@@ -254,17 +254,22 @@ export function openScapFile(path: string, bytes: Uint8Array | null = null): Sca
           }
           if (snap === null && (block === BLOCK.SHB || isStateBlock(block))) {
             // State after events: a new snapshot, starting a batch of its own.
-            yield BATCH_BREAK;
+            sink(BATCH_BREAK);
             snap = new PendingSnapshot(machine);
           }
           if (block !== BLOCK.SHB && !(snap !== null && stateBlock(block, snap))) stats.unknownBlocks++;
         }
         block = r.next();
+        if (enough()) return true;
       }
-      if (snap !== null) yield* snap.finish(lastTs);
+      if (snap !== null) {
+        for (const row of snap.finish(lastTs)) sink(row);
+        snap = null;
+      }
     } catch (err) {
       failure = asFormatError(err, r.offset);
       if (failure === null) throw err;
+      block = -1;
     } finally {
       stats.events = num - containers;
       stats.containerEvents = containers;
@@ -272,31 +277,64 @@ export function openScapFile(path: string, bytes: Uint8Array | null = null): Sca
     }
     if (failure !== null) throw new UserError(describe(path, input, failure, num - containers));
     finished = true;
+    return false;
+  }
+
+  const begin = () => {
+    if (started) throw new Error('a ScapSource is read once');
+    started = true;
+  };
+
+  /** The rows, lazily (for converters and tests; replay takes batches). */
+  function* rows(): Generator<TraceEvent | typeof BATCH_BREAK> {
+    begin();
+    const queue: (TraceEvent | typeof BATCH_BREAK)[] = [];
+    const sink: Sink = (row) => queue.push(row);
+    const enough = () => queue.length >= 256;
+    let more = true;
+    while (more) {
+      try {
+        more = pump(sink, enough);
+      } catch (err) {
+        yield* queue;
+        throw err;
+      }
+      yield* queue;
+      queue.length = 0;
+    }
   }
 
   function* batches(): Generator<RecordBatch> {
+    begin();
     const builder = createBatchBuilder(traceSchema(metadata), SCAP_BATCH_ROWS);
-    try {
-      for (const row of rows()) {
-        if (row === BATCH_BREAK) {
-          if (builder.pending === 0) continue;
-        } else if (builder.append(row) < SCAP_BATCH_ROWS) {
-          continue;
+    const ready: RecordBatch[] = [];
+    const sink: Sink = (row) => {
+      if (row === BATCH_BREAK) {
+        if (builder.pending > 0) ready.push(builder.take()!);
+      } else if (builder.append(row) >= SCAP_BATCH_ROWS) {
+        ready.push(builder.take()!);
+      }
+    };
+    const enough = () => ready.length > 0;
+    let more = true;
+    while (more) {
+      try {
+        more = pump(sink, enough);
+      } catch (err) {
+        // What was read before a break is still delivered, then the break is reported.
+        if (builder.pending > 0) ready.push(builder.take()!);
+        for (const b of ready) {
+          batchesRead++;
+          yield b;
         }
-        batchesRead++;
-        yield builder.take()!;
+        throw err;
       }
-    } catch (err) {
-      // What was read before a break is still delivered, then the break is reported.
-      if (builder.pending > 0) {
+      if (!more && builder.pending > 0) ready.push(builder.take()!);
+      for (const b of ready) {
         batchesRead++;
-        yield builder.take()!;
+        yield b;
       }
-      throw err;
-    }
-    if (builder.pending > 0) {
-      batchesRead++;
-      yield builder.take()!;
+      ready.length = 0;
     }
   }
 
