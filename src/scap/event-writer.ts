@@ -221,6 +221,8 @@ export function planFor(type: string, code: number): EventPlan {
   return plan;
 }
 
+const TEXT_TYPES: ReadonlySet<number> = new Set([PT.CHARBUF, PT.FSPATH, PT.FSRELPATH]);
+
 function toBig(v: Value): bigint {
   if (typeof v === 'bigint') return v;
   if (typeof v === 'number') return BigInt(Math.trunc(v));
@@ -379,8 +381,34 @@ function encodeSockaddr(out: ByteBuilder, a: SockAddr): void {
 /**
  * Appends an event block (EV_BLOCK_TYPE_V2: no flags) for `plan`, or for a generic syscall event
  * when `generic` is given ([ppm_sc code, native id]). The caller has reserved MAX_EVENT_BLOCK bytes.
+ *
+ * With `asRead` (rows read from a .scap, whose events may have had an older layout with fewer
+ * parameters): an event the row has no value at all for is written without parameters, as it
+ * was, and a missing text parameter is written empty (length 0) rather than as an empty string;
+ * libsinsp then takes such values from the other half of the syscall (an open's name from its
+ * exit when the enter had none) instead of empty ones.
  */
-export function writeEventBlock(out: ByteBuilder, plan: EventPlan, ts: bigint, tid: number, cpu: number, ctx: EventContext, generic: readonly [number, number] | null): void {
+const values: Value[] = [];
+
+export function writeEventBlock(
+  out: ByteBuilder,
+  plan: EventPlan,
+  ts: bigint,
+  tid: number,
+  cpu: number,
+  ctx: EventContext,
+  generic: readonly [number, number] | null,
+  asRead = false,
+): void {
+  let n = plan.params.length;
+  if (asRead && !generic) {
+    let any = false;
+    for (let i = 0; i < n; i++) {
+      values[i] = plan.params[i].get(ctx);
+      if (values[i] !== null) any = true;
+    }
+    if (!any) n = 0;
+  }
   const start = out.pos;
   out.u32(BLOCK.EV_V2);
   out.u32(0); // total length, patched below
@@ -390,7 +418,6 @@ export function writeEventBlock(out: ByteBuilder, plan: EventPlan, ts: bigint, t
   out.i64n(tid);
   out.u32(0); // event length, patched below
   out.u16(plan.code);
-  const n = plan.params.length;
   out.u32(n);
   const lens = out.pos;
   out.pos += 2 * n;
@@ -398,7 +425,10 @@ export function writeEventBlock(out: ByteBuilder, plan: EventPlan, ts: bigint, t
     const p = plan.params[i];
     const at = out.pos;
     if (generic) out.u16(generic[i] ?? 0);
-    else encodeValue(out, p.type, p.get(ctx), p.dyn);
+    else {
+      const v = asRead ? values[i] : p.get(ctx);
+      if (v !== null || !asRead || !TEXT_TYPES.has(p.type)) encodeValue(out, p.type, v, p.dyn);
+    }
     out.buf.writeUInt16LE(out.pos - at, lens + 2 * i);
   }
   const evLen = out.pos - ev;

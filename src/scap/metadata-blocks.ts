@@ -60,6 +60,8 @@ export class Snapshot {
   cpus = 0;
   memoryBytes = 0n;
   bootNs = 0n;
+  /** Network interfaces as `name=address` (what a trace read from a .scap keeps of its interface list). */
+  interfaces: string[] = [];
   readonly threads: ThreadRow[] = [];
   readonly fds = new Map<number, FdRow[]>();
   readonly users: UserRow[] = [];
@@ -74,6 +76,7 @@ export class Snapshot {
         this.cpus = Number(extra.cpus ?? 0) || 0;
         this.memoryBytes = /^\d+$/.test(extra.memory_bytes ?? '') ? BigInt(extra.memory_bytes) : 0n;
         this.bootNs = /^\d+$/.test(extra.boot_time_ns ?? '') ? BigInt(extra.boot_time_ns) : 0n;
+        this.interfaces = (extra.interfaces ?? '').split(' ').filter((i) => i.includes('='));
         return;
       }
       case RECORD_TYPES.snapshotProc: {
@@ -206,6 +209,45 @@ export function machineInfo(b: ByteBuilder, snap: Snapshot | null, fallbackHost:
   b.u64(0n); // flags
   b.u64(0n);
   b.u64(0n);
+  endBlock(b, start);
+}
+
+/**
+ * The interface list (IL_BLOCK_TYPE_V2), from the addresses the trace keeps. libsinsp uses it to
+ * fill the unknown local address of a socket tuple. Netmasks are not kept: 255.0.0.0 for IPv4
+ * loopback, a host mask otherwise (an address then only matches itself).
+ */
+export function interfaceList(b: ByteBuilder, snap: Snapshot): void {
+  const parsed = snap.interfaces.map((i) => {
+    const eq = i.indexOf('=');
+    return { name: i.slice(0, eq), addr: i.slice(eq + 1) };
+  });
+  if (parsed.length === 0) return;
+  const start = beginBlock(b, BLOCK.IL_V2);
+  for (const v6 of [false, true]) {
+    for (const { name, addr } of parsed) {
+      if (addr.includes(':') !== v6) continue;
+      b.reserve(96 + SCAP_MAX.PATH);
+      const at = b.pos;
+      b.u32(0); // entry length, without itself
+      b.u16(v6 ? 2 : 1); // SCAP_II_IPV6 / SCAP_II_IPV4 (with link speed)
+      const nameAt = b.pos;
+      b.u16(0);
+      if (v6) {
+        b.bytes(ipv6Bytes(addr));
+        b.bytes(new Uint8Array(16).fill(0xff));
+        b.zeros(16);
+      } else {
+        b.bytes(ipv4Bytes(addr));
+        b.bytes(addr.startsWith('127.') ? Uint8Array.of(255, 0, 0, 0) : Uint8Array.of(255, 255, 255, 255));
+        b.zeros(4);
+      }
+      b.u64(0n); // link speed
+      const n = b.text(name, SCAP_MAX.PATH - 1);
+      b.buf.writeUInt16LE(n, nameAt);
+      b.buf.writeUInt32LE(b.pos - at - 4, at);
+    }
+  }
   endBlock(b, start);
 }
 

@@ -38,6 +38,8 @@ export interface TargetProfile {
   /** Process list entries in the layout of libs < 0.10 (then tty, exe_ino… are not written). */
   readonly preLibs010ProcessList: boolean;
   choose(type: string): EventChoice;
+  /** The generic syscall event for a type, when the target knows its syscall code. */
+  genericOf(type: string): EventChoice;
 }
 
 const GENERIC_E = 0;
@@ -75,6 +77,8 @@ function pairBelow(name: string, limit: number): EventChoice | null {
 }
 
 function generic(type: string, maxPpmSc: number): EventChoice {
+  // A generic event of a syscall its driver had no code for (read from a .scap): code 0 again.
+  if (type === '<unknown>') return { kind: 'generic', ppmSc: 0 };
   const sc = syscallCode(type);
   return sc !== undefined && sc > 0 && sc < maxPpmSc ? { kind: 'generic', ppmSc: sc } : { kind: 'none' };
 }
@@ -99,6 +103,7 @@ const SYSDIG_029: TargetProfile = {
   preLibs010ProcessList: true,
   // (PPM_SC code 298, rt_sigreturn now, was named sigreturn there, and x86_64's rt_sigreturn used it.)
   choose: cached((type) => pairBelow(OLD_EVENT_NAME[type] ?? type, 336) ?? generic(type, 329)),
+  genericOf: (type) => generic(type, 329),
 };
 
 const LATEST: TargetProfile = {
@@ -117,6 +122,7 @@ const LATEST: TargetProfile = {
     if (enter !== undefined) return { kind: 'pair', enter, exit: null };
     return generic(type, Number.MAX_SAFE_INTEGER);
   }),
+  genericOf: (type) => generic(type, Number.MAX_SAFE_INTEGER),
 };
 
 export function targetProfile(target: ScapTarget): TargetProfile {

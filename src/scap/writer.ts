@@ -5,13 +5,14 @@ import { openTrace } from '../trace/reader.js';
 import { UserError } from '../util/errors.js';
 import { ByteBuilder, ByteSink } from './byte-sink.js';
 import { type EventContext, MAX_EVENT_BLOCK, type ProcView, planFor, writeEventBlock } from './event-writer.js';
-import { fdLists, machineInfo, processList, sectionHeader, Snapshot, userList } from './metadata-blocks.js';
+import { fdLists, interfaceList, machineInfo, processList, sectionHeader, Snapshot, userList } from './metadata-blocks.js';
 import { RowCursor } from './row-cursor.js';
 import { GENERIC_E, type ScapTarget, targetProfile } from './targets.js';
 
 /**
  * Writes a trace as a .scap capture file: the first snapshot becomes the metadata blocks
- * (machine, users and groups, processes, their fds), then each row becomes events. A completed
+ * (machine, network interfaces, users and groups, processes, their fds), then each row becomes
+ * events. A completed
  * syscall row of our capture (dir `<`, enter and exit arguments together) becomes an enter event
  * at `ts - latency` followed by its exit event at `ts`, each with the parameters of its event
  * layout, as a live driver would have sent them; rows of a trace read from a .scap (enter and exit
@@ -103,6 +104,7 @@ export function writeScapFrom(trace: ScapWriterSource, output: string, options: 
     sectionHeader(b);
     machineInfo(b, snapshot, trace.metadata.host, trace.metadata.bootTimeNs ?? 0n);
     if (snapshot) {
+      interfaceList(b, snapshot);
       userList(b, snapshot);
       processList(b, snapshot, profile);
       fdLists(b, snapshot, profile);
@@ -123,7 +125,7 @@ export function writeScapFrom(trace: ScapWriterSource, output: string, options: 
   const onEvent = options.onEvent;
   const event = (code: number, ts: bigint, tid: number, cpu: number, type: string, isGeneric: boolean) => {
     sink.reserve(MAX_EVENT_BLOCK);
-    writeEventBlock(sink, planFor(type, code), ts, tid, cpu, ctx, isGeneric ? generic : null);
+    writeEventBlock(sink, planFor(type, code), ts, tid, cpu, ctx, isGeneric ? generic : null, fromScap);
     summary.events++;
     onEvent?.(cur.big('num') ?? 0n, (code & 1) === 0 ? '>' : '<', code);
   };
@@ -146,7 +148,13 @@ export function writeScapFrom(trace: ScapWriterSource, output: string, options: 
         }
         if (!headerWritten) writeHeader();
 
-        const choice = profile.choose(type);
+        let choice = profile.choose(type);
+        // A row read from a generic syscall event (it kept the native syscall number) is written
+        // as one again: its layout has no result or arguments to fill.
+        if (fromScap && choice.kind === 'pair' && cur.map('extra')?.nativeID !== undefined) {
+          const g = profile.genericOf(type);
+          if (g.kind === 'generic') choice = g;
+        }
         if (choice.kind === 'none') {
           summary.skipped[type] = (summary.skipped[type] ?? 0) + 1;
           continue;
@@ -167,6 +175,9 @@ export function writeScapFrom(trace: ScapWriterSource, output: string, options: 
           exitCode = GENERIC_E + 1;
           isGeneric = true;
           generic[0] = choice.ppmSc;
+          // The native syscall number, when the row kept it (a trace read from a .scap).
+          const native = cur.map('extra')?.nativeID;
+          generic[1] = native && /^\d+$/.test(native) ? Number(native) : 0;
         } else {
           enterCode = choice.enter;
           exitCode = choice.exit;
