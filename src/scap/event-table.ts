@@ -1,7 +1,7 @@
 /**
  * The scap event table: for every event code a .scap file can hold, its name, direction,
  * category, flags and parameter list. The facts (codes, names, types, print formats) are those
- * of falcosecurity/libs (driver/event_table.c, driver/ppm_events_public.h, schema 4.x); the
+ * of falcosecurity/libs (driver/event_table.c, driver/ppm_events_public.h, schema version 4.5.1); the
  * representation is ours: one compact row per code, parsed once at load.
  *
  * Codes are even for enter events and odd for exit events. A layout never changes in place:
