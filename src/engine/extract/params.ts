@@ -22,11 +22,12 @@ function tuple(c: Cursor): string | undefined {
 }
 
 function rawValue(c: Cursor, param: Param): unknown {
+  // A socket address (connect, bind) is rendered from the tuple columns; an `addr` parameter
+  // rendered as a number (mmap, mprotect) is the plain `addr` column.
+  if (param.render === 'addr') return c.has('dip') ? `${c.str('dip')}:${c.num('dport') ?? 0}` : c.str('path');
   switch (param.col) {
     case 'tuple':
       return tuple(c);
-    case 'addr':
-      return c.has('dip') ? `${c.str('dip')}:${c.num('dport') ?? 0}` : c.str('path');
     case 'extra':
       return c.extra()?.[param.name];
   }
@@ -53,7 +54,8 @@ function render(c: Cursor, param: Param, value: unknown): string | undefined {
       return n < 0 ? renderRes(n) : String(value);
     case 'fd': {
       if (!(n >= 0)) return String(value);
-      const fd = c.state.fds.get(c.num('pid') ?? -1)?.get(n);
+      // Rows read from .scap files carry no pid outside process events: the thread table knows it.
+      const fd = c.state.fds.get(c.num('pid') ?? c.thread()?.pid ?? -1)?.get(n);
       return fd ? `${n}(${typeChar(fd.type)}${fd.name})` : String(n);
     }
     case 'openflags':

@@ -401,7 +401,8 @@ export function applyAfter(state: ReplayState, c: Cursor, type: string): void {
   switch (type) {
     case 'close': {
       if (c.num('res') !== 0) return;
-      const pid = c.num('pid');
+      // Rows read from .scap files carry no pid outside process events: the thread table knows it.
+      const pid = c.num('pid') ?? state.threads.get(c.tid())?.pid;
       const num = c.num('fd');
       if (pid !== undefined && num !== undefined) state.fds.get(pid)?.delete(num);
       return;
