@@ -1,3 +1,4 @@
+import { newRuleSetCompiler, type RuleSetCompiler, type RuleSetEvaluator } from '../rules/condition/index.js';
 import type { CompiledRule } from '../rules/load/index.js';
 import type { LazyBatch } from '../trace/columnar.js';
 import { type ColumnName, isRecordType, RECORD_TYPES } from '../trace/columns.js';
@@ -5,6 +6,8 @@ import type { DropMonitor } from './drops.js';
 import { openTrace, type TraceEnding, type TraceFile } from '../trace/reader.js';
 import { type BatchView, isSet, viewBatch, viewLazyBatch } from './batch-view.js';
 import { Cursor } from './cursor.js';
+import { newSyscallProvider } from './extract/fields.js';
+import { syscallCatalog } from './fields/catalog.js';
 import { applyAfter, applyBefore, STATE_ONLY_WITH, STATEFUL_TYPES } from './state/apply.js';
 import { newReplayState } from './state/types.js';
 
@@ -34,6 +37,12 @@ export interface ReplayOptions {
   hostname?: string;
   /** Falco's syscall event drop monitoring (capture_stats records, simulate_drops). */
   drops?: DropMonitor;
+  /**
+   * `ruleset` (default): per event type, one evaluator for all the rules it can meet (checks and
+   * macros they share evaluated once per event, `evt.type` checks decided when compiling);
+   * `per-rule`: each rule's own compiled condition, one after the other. Same alerts.
+   */
+  evaluation?: 'ruleset' | 'per-rule';
 }
 
 export interface ReplayStats {
@@ -88,6 +97,15 @@ function* batchViews(trace: TraceSource): Generator<BatchView> {
 
 const MAX_TS = (1n << 63n) - 1n;
 
+/** The rule-set evaluator for the rules of one event type; null (rule by rule) if it cannot be built. */
+function evaluatorFor(compiler: RuleSetCompiler, rules: readonly CompiledRule[], type: string): RuleSetEvaluator | null {
+  try {
+    return compiler.compile(rules.map((r) => r.expr), new Map([['evt.type', type], ['syscall.type', type]]));
+  } catch {
+    return null;
+  }
+}
+
 export function replayTrace(input: string | TraceSource, options: ReplayOptions): ReplayStats {
   const trace = typeof input === 'string' ? openTrace(input) : input;
   const path = trace.path;
@@ -101,6 +119,9 @@ export function replayTrace(input: string | TraceSource, options: ReplayOptions)
   const typeByCode: string[] = [];
   const rulesByCode: (readonly CompiledRule[])[] = [];
   const conditionByCode: ColumnName[] = [];
+  const evaluatorByCode: (RuleSetEvaluator | null)[] = [];
+  const compiler = options.evaluation === 'per-rule' ? null : newRuleSetCompiler(syscallCatalog, newSyscallProvider());
+  const matches: number[] = [];
   const stats: ReplayStats = {
     path,
     events: 0,
@@ -126,6 +147,7 @@ export function replayTrace(input: string | TraceSource, options: ReplayOptions)
     } else {
       const list = rules.filter((r) => matchesType(r, type));
       rulesByCode[code] = list;
+      evaluatorByCode[code] = compiler && list.length > 0 ? evaluatorFor(compiler, list, type) : null;
       const onlyWith = STATE_ONLY_WITH[type];
       if (list.length === 0 && onlyWith !== undefined) {
         kind = FULL_IF_SET;
@@ -218,13 +240,24 @@ export function replayTrace(input: string | TraceSource, options: ReplayOptions)
         applyBefore(state, cursor, type, false);
         cursor.invalidate();
         const candidates = rulesByCode[code];
-        for (let i = 0; i < candidates.length; i++) {
-          const rule = candidates[i];
-          if (rule.match!(cursor)) {
+        const evaluator = evaluatorByCode[code];
+        if (evaluator) {
+          const n = evaluator(cursor, first, matches);
+          for (let i = 0; i < n; i++) {
+            const rule = candidates[matches[i]];
             stats.alerts++;
             stats.alertsByRule.set(rule.name, (stats.alertsByRule.get(rule.name) ?? 0) + 1);
             options.onAlert({ rule, cursor, ts: tsCol[row] });
-            if (first) break;
+          }
+        } else {
+          for (let i = 0; i < candidates.length; i++) {
+            const rule = candidates[i];
+            if (rule.match!(cursor)) {
+              stats.alerts++;
+              stats.alertsByRule.set(rule.name, (stats.alertsByRule.get(rule.name) ?? 0) + 1);
+              options.onAlert({ rule, cursor, ts: tsCol[row] });
+              if (first) break;
+            }
           }
         }
         applyAfter(state, cursor, type);

@@ -1,4 +1,5 @@
 import type { FieldInfo } from '../../rules/catalog.js';
+import { typeClass } from '../../rules/condition/types.js';
 import { PPM_EXE, PPM_O } from '../../trace/flags.js';
 import type { Cursor } from '../cursor.js';
 import { basename, dirname } from '../state/paths.js';
@@ -385,7 +386,7 @@ export const EXTRACTORS: Record<string, Factory> = {
   'fd.lip.name': fdField(() => undefined),
   'fd.rip.name': fdField(() => undefined),
   'fd.types': (arg) => (c) => {
-    const pid = c.num('pid');
+    const pid = c.num('pid') ?? c.thread()?.pid;
     const table = pid === undefined ? undefined : c.state.fds.get(pid);
     if (!table) return undefined;
     if (arg !== undefined) {
@@ -524,11 +525,12 @@ function imageParts(image: string | undefined): { repository?: string; tag?: str
 }
 
 /**
- * Operators whose evaluation costs more than a hash lookup (glob, regex, contains, IP networks…)
- * are decided once per distinct value: values repeat heavily in a trace (paths, names,
- * addresses), so each such check keeps a bounded value → answer map.
+ * Checks on string fields are decided once per distinct value: values repeat heavily in a
+ * trace (paths, names, command lines), so each field's values are numbered as they are met
+ * (one hash lookup per field and event) and each check keeps its answers by value number (an
+ * array lookup per check and event, whatever the operator: =, in, startswith, glob, regex…).
+ * IP checks keep a value → answer map. Both are bounded (MEMO_LIMIT values, then start over).
  */
-const COSTLY_OPS = new Set(['contains', 'icontains', 'bcontains', 'startswith', 'bstartswith', 'endswith', 'glob', 'iglob', 'pmatch', 'regex']);
 const MEMO_LIMIT = 1 << 16;
 
 /** Fields whose value, when the row has it, is a dictionary column's string. */
@@ -544,18 +546,53 @@ interface Slot {
   value: unknown;
 }
 
+/** A field's values numbered as they are met, and this event's value and number (-1: not a string). */
+interface Numbering {
+  stamp: number;
+  value: unknown;
+  id: number;
+  /** Changes when the numbers start over (MEMO_LIMIT distinct values): answers by number are then stale. */
+  generation: number;
+  readonly ids: Map<string, number>;
+  readonly extract: Extractor;
+}
+
+function numberValue(n: Numbering, c: Cursor): void {
+  n.stamp = c.stamp;
+  const v = n.extract(c);
+  n.value = v;
+  if (typeof v !== 'string') {
+    n.id = -1;
+    return;
+  }
+  let id = n.ids.get(v);
+  if (id === undefined) {
+    if (n.ids.size >= MEMO_LIMIT) {
+      n.ids.clear();
+      n.generation++;
+    }
+    id = n.ids.size;
+    n.ids.set(v, id);
+  }
+  n.id = id;
+}
+
 /**
  * The rules of a ruleset ask for the same fields again and again on one event (every rule on
  * `openat` reads fd.name, evt.is_open_write, proc.name…; shared macros even repeat whole
- * checks). Each field is therefore extracted at most once per event, and each costly check
- * decided at most once per event, whatever the number of rules that contain it.
+ * checks). Each field is therefore extracted at most once per event, and each check on a
+ * string field decided at most once per distinct value, whatever the number of rules that
+ * contain it.
  */
 export function newSyscallProvider() {
   const slots = new Map<string, Extractor>();
+  const numberings = new Map<string, Numbering>();
   const checks = new WeakMap<object, (cursor: unknown) => boolean>();
 
+  const keyOf = (field: FieldInfo, arg: string | undefined) => (arg === undefined ? field.name : `${field.name}[${arg}]`);
+
   function cachedExtractor(field: FieldInfo, arg: string | undefined): Extractor {
-    const key = arg === undefined ? field.name : `${field.name}[${arg}]`;
+    const key = keyOf(field, arg);
     let cached = slots.get(key);
     if (!cached) {
       const factory = EXTRACTORS[field.name];
@@ -571,20 +608,31 @@ export function newSyscallProvider() {
     return cached;
   }
 
+  function numbering(field: FieldInfo, arg: string | undefined): Numbering {
+    const key = keyOf(field, arg);
+    let n = numberings.get(key);
+    if (!n) {
+      n = { stamp: -1, value: undefined, id: -1, generation: 0, ids: new Map(), extract: cachedExtractor(field, arg) };
+      numberings.set(key, n);
+    }
+    return n;
+  }
+
   return {
     extractor(field: FieldInfo, arg: string | undefined): (cursor: unknown) => unknown {
       return cachedExtractor(field, arg) as (cursor: unknown) => unknown;
     },
     predicate(field: FieldInfo, arg: string | undefined, pred: (value: unknown) => boolean, check: { op: string }): ((cursor: unknown) => boolean) | undefined {
+      const shared = checks.get(check);
+      if (shared) return shared;
       const column = arg === undefined ? DICTIONARY_FIELDS[field.name] : undefined;
+      let decide: (cursor: unknown) => boolean;
       if (column) {
         // A field read straight from a dictionary-encoded column: decided once per dictionary
         // entry for the whole trace, then answered by the row's code.
-        const shared = checks.get(check);
-        if (shared) return shared;
         const fallback = cachedExtractor(field, arg);
         const byCode: boolean[] = [];
-        const decide = (cursor: unknown) => {
+        decide = (cursor: unknown) => {
           const c = cursor as Cursor;
           const code = c.code(column);
           if (code < 0) return pred(fallback(c));
@@ -595,30 +643,51 @@ export function newSyscallProvider() {
           }
           return r;
         };
-        checks.set(check, decide);
-        return decide;
-      }
-      const isIp = /^ip/.test(field.type);
-      if (!COSTLY_OPS.has(check.op) && !isIp) return undefined;
-      const shared = checks.get(check);
-      if (shared) return shared;
-      const extract = cachedExtractor(field, arg);
-      const memo = new Map<unknown, boolean>();
-      const slot = { stamp: -1, value: false };
-      const decide = (cursor: unknown) => {
-        const c = cursor as Cursor;
-        if (slot.stamp === c.stamp) return slot.value;
-        slot.stamp = c.stamp;
-        const v = extract(c);
-        if (typeof v !== 'string') return (slot.value = pred(v));
-        let r = memo.get(v);
-        if (r === undefined) {
-          r = pred(v);
-          if (memo.size >= MEMO_LIMIT) memo.clear();
-          memo.set(v, r);
-        }
-        return (slot.value = r);
-      };
+      } else if (typeClass(field.type) === 'string' && !field.isList) {
+        const n = numbering(field, arg);
+        // answers by value number: 0 not decided yet, 1 false, 2 true
+        let answers = new Uint8Array(64);
+        let generation = 0;
+        decide = (cursor: unknown) => {
+          const c = cursor as Cursor;
+          if (n.stamp !== c.stamp) numberValue(n, c);
+          const id = n.id;
+          if (id < 0) return pred(n.value);
+          if (generation !== n.generation) {
+            generation = n.generation;
+            answers.fill(0);
+          }
+          if (id >= answers.length) {
+            const grown = new Uint8Array(Math.max(answers.length * 2, id + 1));
+            grown.set(answers);
+            answers = grown;
+          }
+          let r = answers[id];
+          if (r === 0) {
+            r = pred(n.value) ? 2 : 1;
+            answers[id] = r;
+          }
+          return r === 2;
+        };
+      } else if (/^ip/.test(field.type)) {
+        const extract = cachedExtractor(field, arg);
+        const memo = new Map<unknown, boolean>();
+        const slot = { stamp: -1, value: false };
+        decide = (cursor: unknown) => {
+          const c = cursor as Cursor;
+          if (slot.stamp === c.stamp) return slot.value;
+          slot.stamp = c.stamp;
+          const v = extract(c);
+          if (typeof v !== 'string') return (slot.value = pred(v));
+          let r = memo.get(v);
+          if (r === undefined) {
+            r = pred(v);
+            if (memo.size >= MEMO_LIMIT) memo.clear();
+            memo.set(v, r);
+          }
+          return (slot.value = r);
+        };
+      } else return undefined;
       checks.set(check, decide);
       return decide;
     },

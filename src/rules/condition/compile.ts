@@ -63,7 +63,7 @@ export interface CompileOptions {
  * JS snippet over its extractor `E`, constant `K` and generic fallback predicate `G`, so that
  * every comparison gets its own call sites in the generated code (monomorphic, inlinable).
  */
-type Leaf =
+export type Leaf =
   | { fn: (cursor: unknown) => boolean }
   | { inline: string; E: (cursor: unknown) => unknown; K: unknown; G: Pred };
 
@@ -79,14 +79,41 @@ const STRING_INLINE: Record<string, (k: string) => string> = {
 };
 const NUMERIC_INLINE: Record<string, string> = { '=': '==', '==': '==', '!=': '!=', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
 
-function leafFor(c: CheckExpr, catalog: FieldCatalog, provider: ExtractorProvider): Leaf {
-  let checked;
+function checkedOf(c: CheckExpr, catalog: FieldCatalog) {
   try {
-    checked = analyzeCheck(c, catalog);
+    return analyzeCheck(c, catalog);
   } catch (e) {
     if (e instanceof CheckFailure) throw new ConditionError(e.message, e.pos);
     throw e;
   }
+}
+
+function constantsOf(c: CheckExpr): string[] {
+  const r = c.right;
+  return !r ? [] : r.kind === 'list' ? r.items.map((i) => i.value) : r.kind === 'value' ? [r.value] : [];
+}
+
+function predicateOf(c: CheckExpr, left: OperandInfo, values: string[]): Pred {
+  try {
+    return valuePredicate({ op: c.op, type: left.type, isList: left.isList, anyOf: left.anyOf, transforms: left.transforms, values });
+  } catch (e) {
+    throw new ConditionError((e as Error).message, c.right?.pos ?? c.pos);
+  }
+}
+
+/**
+ * A comparison with constant right-hand values, as its field (and argument) and the pure
+ * predicate over the field's value; undefined when the right-hand side is a field.
+ */
+export function constantCheck(c: CheckExpr, catalog: FieldCatalog): { field: string; arg: string | undefined; pred: Pred } | undefined {
+  const info = checkedOf(c, catalog);
+  if (info.rightField) return undefined;
+  return { field: info.left.field.name, arg: info.left.arg, pred: predicateOf(c, info.left, constantsOf(c)) };
+}
+
+/** One comparison compiled over the provider's extractors (see Leaf). */
+export function leafFor(c: CheckExpr, catalog: FieldCatalog, provider: ExtractorProvider): Leaf {
+  const checked = checkedOf(c, catalog);
   const left: OperandInfo = checked.left;
   const extract = provider.extractor(left.field, left.arg);
   const r = c.right;
@@ -105,13 +132,8 @@ function leafFor(c: CheckExpr, catalog: FieldCatalog, provider: ExtractorProvide
       return cmp(a, b);
     } };
   }
-  const values = !r ? [] : r.kind === 'list' ? r.items.map((i) => i.value) : r.kind === 'value' ? [r.value] : [];
-  let pred: Pred;
-  try {
-    pred = valuePredicate({ op: c.op, type: left.type, isList: left.isList, anyOf: left.anyOf, transforms: left.transforms, values });
-  } catch (e) {
-    throw new ConditionError((e as Error).message, r?.pos ?? c.pos);
-  }
+  const values = constantsOf(c);
+  const pred = predicateOf(c, left, values);
   const hooked = provider.predicate?.(left.field, left.arg, pred, c);
   if (hooked) return { fn: hooked };
   if (!left.transforms.length && !left.anyOf && !left.isList) {
