@@ -27,6 +27,7 @@ export { forEachNode, mapLeaves } from './walk.js';
 export { checkCondition, analyzeCheck, type OperandInfo } from './check.js';
 export { conditionEventTypes, NO_EVTTYPE_MESSAGE, type EventTypeSet } from './evttypes.js';
 export { compileCondition, type ExtractorProvider, type CompiledCondition, type CompileOptions } from './compile.js';
+export { conditionText } from './print.js';
 export { newRuleSetCompiler, type RuleSetCompiler, type RuleSetEvaluator } from './ruleset.js';
 export { valuePredicate, type Pred } from './predicates.js';
 export { globMatcher, pmatchMatcher, regexMatcher } from './matchers.js';

@@ -5,6 +5,7 @@ import {
   analyzeCheck,
   compileCondition,
   conditionEventTypes,
+  conditionText,
   type Expr,
   forEachNode,
   newRuleSetCompiler,
@@ -156,5 +157,31 @@ describe('compileRuleSet', () => {
       }
     }
     expect(matched).toBeGreaterThan(1000);
+  });
+});
+
+describe('conditionText', () => {
+  it('prints every upstream rule condition (macros and lists substituted) as text that parses back to the same tree', () => {
+    const up = loadUpstream();
+    const macros = new Map<string, Expr>();
+    for (const [n, c] of up.macros) macros.set(n, parseCondition(c));
+    const env = { macro: (n: string) => macros.get(n), list: (n: string) => up.lists.get(n) };
+    const strip = (e: unknown): unknown =>
+      JSON.parse(JSON.stringify(e, (k, v) => (k === 'pos' || k === 'opPos' || k === 'quoted' || k === 'fromList' ? undefined : v)));
+    let n = 0;
+    for (const r of up.rules) {
+      let e: Expr;
+      try {
+        e = resolveCondition(parseCondition(r.condition), env);
+      } catch {
+        continue;
+      }
+      const text = conditionText(e);
+      expect(strip(parseCondition(text)), r.rule).toEqual(strip(e));
+      n++;
+    }
+    expect(n).toBeGreaterThan(60);
+    const odd = parseCondition('proc.name in ("a b", "x,y", "q\\"uote", and, "(p)") and fd.name = "tab\\there" or not k8s.pod.label["my key"] exists and tolower(proc.name) = bash or proc.args contains "a\\ " or proc.args endswith \\ or proc.args = "x\\\\\\"y"');
+    expect(strip(parseCondition(conditionText(odd)))).toEqual(strip(odd));
   });
 });
