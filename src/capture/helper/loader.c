@@ -11,11 +11,12 @@
  * Usage: tsfalco-capture-helper --syscalls NR:CAT,NR:CAT,... [--ringbuf BYTES] [--follow PID]...
  *          [--exclude PID]... [--comm NAME] [--cgroup ID]... [--env] [--snaplen N] [--stats-ms N]
  *          [--poll-ms N (10)] [--wakeup-div N (8: the kernel wakes us when 1/N of the ring is
- *          waiting; 0: on every record, the kernel's default)]
+ *          waiting; 0: on every record, the kernel's default)] [--queue-bytes N (128 MiB)]
  * Exit codes: 0 done, 2 usage, 3 no BTF, 4 BPF refused (permissions or kernel support), 5 other.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -32,13 +33,35 @@
 #include "record.h"
 #include "capture.skel.h"
 
-#define OUT_BUF (1 << 20)
+/*
+ * Records go to stdout through a queue of 1 MiB blocks and a writer thread, so that the ring
+ * buffer keeps being drained while the reader (Node, which may be descheduled on a busy machine)
+ * is behind: up to --queue-bytes (default 128 MiB) wait in user memory, on top of the ring
+ * buffer. When the queue is full the loop stops taking records and the kernel side counts drops.
+ * A block is handed over when full, or at once when the writer is idle (no added latency when
+ * the reader keeps up).
+ */
+#define BLOCK_BYTES (1 << 20)
+#define FREE_BLOCKS 4
+
+struct block {
+	struct block *next;
+	size_t len;
+	unsigned char data[BLOCK_BYTES];
+};
 
 static volatile sig_atomic_t stopping;
 static pid_t parent_at_start;
-static unsigned char out[OUT_BUF];
-static size_t out_len;
-static int out_broken;
+static volatile int out_broken;
+static struct block *cur; /* being filled by the main thread */
+static pthread_mutex_t q_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t q_cond = PTHREAD_COND_INITIALIZER;
+static struct block *q_head, *q_tail; /* handed over, waiting for the writer */
+static struct block *free_blocks;
+static size_t n_free;
+static size_t queued_bytes; /* in q_head.. and being written */
+static int q_closing;
+static unsigned long long queue_max = 128ull << 20;
 
 static void on_signal(int sig)
 {
@@ -46,31 +69,110 @@ static void on_signal(int sig)
 	stopping = 1;
 }
 
-static void flush_out(void)
+static struct block *new_block(void)
 {
-	size_t done = 0;
-	while (done < out_len && !out_broken) {
-		ssize_t n = write(STDOUT_FILENO, out + done, out_len - done);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			out_broken = 1; /* the reader is gone: stop */
-			stopping = 1;
+	pthread_mutex_lock(&q_lock);
+	struct block *b = free_blocks;
+	if (b) {
+		free_blocks = b->next;
+		n_free--;
+	}
+	pthread_mutex_unlock(&q_lock);
+	if (!b)
+		b = malloc(sizeof(*b));
+	if (b) {
+		b->next = NULL;
+		b->len = 0;
+	}
+	return b;
+}
+
+/* Hands the current block to the writer (always when `force`, else only if the writer is idle). */
+static void submit(int force)
+{
+	if (!cur || cur->len == 0)
+		return;
+	pthread_mutex_lock(&q_lock);
+	if (!force && q_head) {
+		pthread_mutex_unlock(&q_lock);
+		return;
+	}
+	if (q_tail)
+		q_tail->next = cur;
+	else
+		q_head = cur;
+	q_tail = cur;
+	queued_bytes += cur->len;
+	pthread_cond_signal(&q_cond);
+	pthread_mutex_unlock(&q_lock);
+	cur = NULL;
+}
+
+static size_t queued(void)
+{
+	pthread_mutex_lock(&q_lock);
+	size_t n = queued_bytes;
+	pthread_mutex_unlock(&q_lock);
+	return n;
+}
+
+static void *writer_main(void *arg)
+{
+	(void)arg;
+	sigset_t all;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL); /* signals go to the main thread */
+	for (;;) {
+		pthread_mutex_lock(&q_lock);
+		while (!q_head && !q_closing)
+			pthread_cond_wait(&q_cond, &q_lock);
+		struct block *b = q_head;
+		if (!b) {
+			pthread_mutex_unlock(&q_lock);
 			break;
 		}
-		done += (size_t)n;
+		q_head = b->next;
+		if (!q_head)
+			q_tail = NULL;
+		pthread_mutex_unlock(&q_lock);
+		size_t done = 0;
+		while (done < b->len && !out_broken) {
+			ssize_t n = write(STDOUT_FILENO, b->data + done, b->len - done);
+			if (n < 0) {
+				if (errno == EINTR)
+					continue;
+				out_broken = 1; /* the reader is gone: stop */
+				stopping = 1;
+				break;
+			}
+			done += (size_t)n;
+		}
+		pthread_mutex_lock(&q_lock);
+		queued_bytes -= b->len;
+		if (n_free < FREE_BLOCKS) {
+			b->next = free_blocks;
+			free_blocks = b;
+			n_free++;
+			b = NULL;
+		}
+		pthread_mutex_unlock(&q_lock);
+		free(b);
 	}
-	out_len = 0;
+	return NULL;
 }
 
 static void put(const void *data, size_t len)
 {
-	if (out_len + len > OUT_BUF)
-		flush_out();
-	if (len > OUT_BUF)
+	if (len > BLOCK_BYTES || out_broken)
 		return;
-	memcpy(out + out_len, data, len);
-	out_len += len;
+	if (cur && cur->len + len > BLOCK_BYTES)
+		submit(1);
+	if (!cur && !(cur = new_block())) {
+		stopping = 1; /* out of memory */
+		return;
+	}
+	memcpy(cur->data + cur->len, data, len);
+	cur->len += len;
 }
 
 static int on_record(void *ctx, void *data, size_t len)
@@ -161,6 +263,8 @@ int main(int argc, char **argv)
 			poll_ms = atoi(v);
 		else if (!strcmp(a, "--wakeup-div"))
 			wakeup_div = strtoul(v, NULL, 10);
+		else if (!strcmp(a, "--queue-bytes"))
+			queue_max = strtoull(v, NULL, 10);
 		else
 			return fail(2, "unknown option");
 	}
@@ -271,19 +375,29 @@ int main(int argc, char **argv)
 	hello.boot_to_realtime_ns = (__s64)(clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME));
 	hello.helper_pid = (__u32)getpid();
 	hello.ringbuf_bytes = (__u32)ringbuf;
+	pthread_t writer;
+	if (pthread_create(&writer, NULL, writer_main, NULL) != 0) {
+		ring_buffer__free(rb);
+		capture_bpf__destroy(skel);
+		return fail(5, "cannot start the writer thread");
+	}
 	put(&hello, sizeof(hello));
-	flush_out();
+	submit(1);
 
 	__u64 next_stats = clock_ns(CLOCK_MONOTONIC) + (__u64)stats_ms * 1000000ull;
 	while (!stopping) {
-		/* Records come without wakeups (see wakeup_bytes): the poll times out and everything
-		 * waiting is taken in one go, unless enough piled up for the kernel to wake us sooner. */
-		int n = ring_buffer__poll(rb, poll_ms);
-		if (n < 0 && n != -EINTR)
-			break;
-		n = ring_buffer__consume(rb);
-		if (n < 0 && n != -EINTR)
-			break;
+		if (queued() < queue_max) {
+			/* Records come without wakeups (see wakeup_bytes): the poll times out and all that
+			 * is waiting is taken in one go, unless enough piled up for the kernel to wake us. */
+			int n = ring_buffer__poll(rb, poll_ms);
+			if (n < 0 && n != -EINTR)
+				break;
+			n = ring_buffer__consume(rb);
+			if (n < 0 && n != -EINTR)
+				break;
+		} else {
+			usleep((useconds_t)poll_ms * 1000); /* the reader is far behind: let the kernel side count drops */
+		}
 		if (getppid() != parent_at_start)
 			break;
 		__u64 now = clock_ns(CLOCK_MONOTONIC);
@@ -291,15 +405,20 @@ int main(int argc, char **argv)
 			write_stats(skel, ncpus);
 			next_stats = now + (__u64)stats_ms * 1000000ull;
 		}
-		flush_out();
+		submit(0);
 	}
 	/* Detach first, then hand over what is still in the ring buffer and the final counters. */
 	capture_bpf__detach(skel);
 	if (!out_broken) {
 		ring_buffer__consume(rb);
 		write_stats(skel, ncpus);
-		flush_out();
 	}
+	submit(1);
+	pthread_mutex_lock(&q_lock);
+	q_closing = 1;
+	pthread_cond_signal(&q_cond);
+	pthread_mutex_unlock(&q_lock);
+	pthread_join(writer, NULL);
 	ring_buffer__free(rb);
 	capture_bpf__destroy(skel);
 	return 0;
