@@ -9,6 +9,7 @@ import { replayTrace, type ReplayStats } from '../engine/replay.js';
 import { alertFormatFrom, alertJson, alertText, internalAlertJson, internalAlertText } from '../outputs/alerts.js';
 import { stderrLogger } from '../outputs/log.js';
 import { newDropMonitor } from '../engine/drops.js';
+import { isInternalEvent, setBufferDisplayLimit } from '../engine/extract/event-args.js';
 import { programOutput } from '../outputs/program.js';
 import { type CompiledRule, formatPriority, loadRulesContent } from '../rules/load/index.js';
 import { openAnyTrace } from '../scap/index.js';
@@ -30,7 +31,7 @@ export interface ReplayRequest {
   disableSubstrings: string[];
   enableTags: string[];
   disableTags: string[];
-  /** `-p`: text appended to every rule's output (Falco's "print additional"). */
+  /** `-p`: text appended to every rule's output (Falco's "print additional"); with `filter`, the event line's format (sysdig's -p). */
   printAdditional?: string;
   /** Write alerts as JSON lines regardless of the configuration. */
   json: boolean;
@@ -39,13 +40,21 @@ export interface ReplayRequest {
   filter?: string;
 }
 
-/** sysdig's default event line. */
-export const SYSDIG_FORMAT = '%evt.num %evt.time %evt.cpu %proc.name (%thread.tid) %evt.dir %evt.type %evt.args';
+/** sysdig's default event line (sysdig 0.29 and current: `-p` not given). */
+export const SYSDIG_FORMAT = '*%evt.num %evt.outputtime %evt.cpu %proc.name (%thread.tid) %evt.dir %evt.type %evt.info';
 
-/** A one-rule ruleset whose condition is the filter and whose output is sysdig's event line. */
+/** sysdig shows buffers cut to this many characters unless -v (its inspector's max_evt_output_len). */
+const SYSDIG_BUFFER_LEN = 80;
+
+/**
+ * A one-rule ruleset whose condition is the filter and whose output is the `-p` format, or
+ * sysdig's event line without one.
+ */
 function filterRule(req: ReplayRequest): CompiledRule[] {
+  setBufferDisplayLimit(SYSDIG_BUFFER_LEN);
   const loader = loaderFor({ ...req.config, appendOutput: [] }, undefined, syscallProvider);
-  const yaml = `- rule: filter\n  desc: --filter\n  condition: ${JSON.stringify(req.filter)}\n  output: ${JSON.stringify(SYSDIG_FORMAT)}\n  priority: DEBUG\n`;
+  const format = req.printAdditional ?? SYSDIG_FORMAT;
+  const yaml = `- rule: filter\n  desc: --filter\n  condition: ${JSON.stringify(req.filter)}\n  output: ${JSON.stringify(format)}\n  priority: DEBUG\n`;
   const result = loadRulesContent(loader, '--filter', yaml);
   if (!result.successful) {
     const e = result.errors[0];
@@ -91,9 +100,12 @@ function loadRules(req: ReplayRequest): CompiledRule[] {
   return rules;
 }
 
-function summaryTable(stats: ReplayStats[], byPriority: Map<string, number>): string {
+function summaryTable(results: TraceResult[], byPriority: Map<string, number>): string {
+  const stats = results.map((r) => r.stats);
   const events = stats.reduce((n, s) => n + s.events, 0);
-  const ms = stats.reduce((n, s) => n + s.elapsedMs, 0);
+  // Wall time of the replays (rules loaded): from the first start to the last end, so that
+  // traces replayed side by side by several workers count once.
+  const ms = results.length ? Math.max(...results.map((r) => r.endedAt)) - Math.min(...results.map((r) => r.startedAt)) : 0;
   const alerts = stats.reduce((n, s) => n + s.alerts, 0);
   const byRule = new Map<string, number>();
   for (const s of stats) for (const [rule, n] of s.alertsByRule) byRule.set(rule, (byRule.get(rule) ?? 0) + n);
@@ -112,6 +124,9 @@ function summaryTable(stats: ReplayStats[], byPriority: Map<string, number>): st
 export interface TraceResult {
   stats: ReplayStats;
   byPriority: [string, number][];
+  /** When the replay started and ended (ms since the epoch, comparable across worker threads). */
+  startedAt: number;
+  endedAt: number;
 }
 
 /** Rules for a request: the --filter pseudo-rule, or the loaded and selected rules. */
@@ -136,6 +151,7 @@ export function replayOneTrace(req: ReplayRequest, rules: CompiledRule[], trace:
     },
   });
   const progress = showProgress ? byteProgress(trace, existsSync(trace) ? statSync(trace).size : 0) : { update() {}, stop() {} };
+  const startedAt = performance.timeOrigin + performance.now();
   // A .scap capture is read directly (told apart from a .arrow trace by its first bytes).
   const stats = replayTrace(openAnyTrace(trace), {
     rules,
@@ -145,7 +161,11 @@ export function replayOneTrace(req: ReplayRequest, rules: CompiledRule[], trace:
     drops,
     onAlert(alert) {
       if (filtering) {
-        emit(sanitize(alert.rule.formatter!.format(alert.cursor)));
+        // sysdig leaves out its internal events (procinfo, container…: not syscalls) and, when the
+        // format does not start with `*`, the events missing one of its fields.
+        if (isInternalEvent(alert.cursor)) return;
+        const line = alert.rule.formatter!.formatComplete(alert.cursor);
+        if (line !== undefined) emit(sanitize(line));
         return;
       }
       format ??= alertFormatFrom({ ...req.config, jsonOutput: json }, alert.cursor.state.hostname);
@@ -154,10 +174,11 @@ export function replayOneTrace(req: ReplayRequest, rules: CompiledRule[], trace:
       byPriority.set(p, (byPriority.get(p) ?? 0) + 1);
     },
   });
+  const endedAt = performance.timeOrigin + performance.now();
   progress.stop();
   // Falco prints the drop monitoring report at the end of every replay; here it belongs to the summary.
   if (drops && req.summary) process.stderr.write(drops.report());
-  return { stats, byPriority: [...byPriority] };
+  return { stats, byPriority: [...byPriority], startedAt, endedAt };
 }
 
 const workerScript = join(here, 'replay-worker.js');
@@ -227,6 +248,6 @@ export async function runReplay(req: ReplayRequest, workers = 1): Promise<{ aler
     }
   }
   const all = results.map((r) => r.stats);
-  if (req.summary && req.filter === undefined) process.stderr.write(summaryTable(all, byPriority));
+  if (req.summary && req.filter === undefined) process.stderr.write(summaryTable(results, byPriority));
   return { alerts: all.reduce((n, s) => n + s.alerts, 0), complete };
 }
