@@ -231,6 +231,20 @@ interface Plan {
 
 const TWO32 = 4294967296;
 
+/** A flag conversion remembered per input value (flags repeat: O_RDONLY|O_CLOEXEC, CLONE_*…). */
+function memo(f: (v: number) => number): (v: number) => number {
+  const seen = new Map<number, number>();
+  return (v) => {
+    let out = seen.get(v);
+    if (out === undefined) {
+      out = f(v);
+      if (seen.size < 4096) seen.set(v, out);
+    }
+    return out;
+  };
+}
+const cloneFlags32 = memo((v) => cloneFlags(v));
+
 export function createColumnDecoder(names: ReadonlyMap<number, string>, writer: TraceWriter, counter: RowCounter, sinks: ColumnDecoderSinks): ColumnDecoder {
   const S = writer.stores;
   let held: Buffer | null = null;
@@ -297,6 +311,25 @@ export function createColumnDecoder(names: ReadonlyMap<number, string>, writer: 
   const exepath = new CachedStrings(S.exepath, componentsPath);
   const cwd = new CachedStrings(S.cwd, componentsPath);
   const cgroup = new CachedStrings(S.cgroup, componentsPath);
+  // The last comm's 16 bytes and code: a thread's records usually follow each other.
+  let comm0 = -1, comm1 = -1, comm2 = -1, comm3 = -1, commCode = -1;
+  const commC = S.comm.codes, commV = S.comm.valid;
+  const setComm = (row: number, buf: Buffer, dv: DataView, at: number) => {
+    const w0 = dv.getInt32(at, true), w1 = dv.getInt32(at + 4, true), w2 = dv.getInt32(at + 8, true), w3 = dv.getInt32(at + 12, true);
+    if (w0 === comm0 && w1 === comm1 && w2 === comm2 && w3 === comm3 && commCode >= 0) {
+      commC[row] = commCode;
+      mark(commV, row);
+      return;
+    }
+    let len = 0;
+    while (len < 16 && buf[at + len] !== 0) len++;
+    comm.set(row, buf, at, len);
+    comm0 = w0;
+    comm1 = w1;
+    comm2 = w2;
+    comm3 = w3;
+    commCode = commC[row];
+  };
   const dirCode = S.dir.intern('<');
   const procexitCode = S.type.intern('procexit');
   const fdTypeCodes = new Map<string, number>();
@@ -375,7 +408,7 @@ export function createColumnDecoder(names: ReadonlyMap<number, string>, writer: 
         const [col, conv] = item.split(':') as [ArgCol, Conv | undefined];
         const none32 = new Uint32Array(0);
         const none8 = new Uint8Array(0);
-        const op: ArgOp = { arg, op: OP_U32, words: none32, u8: none8, u32: none32, valid: S[col].valid, mask: 0, conv: convert(conv) };
+        const op: ArgOp = { arg, op: OP_U32, words: none32, u8: none8, u32: none32, valid: S[col].valid, mask: 0, conv: conv ? memo(convert(conv)) : convert(conv) };
         switch (col) {
           case 'fd':
           case 'fd2':
@@ -513,9 +546,7 @@ export function createColumnDecoder(names: ReadonlyMap<number, string>, writer: 
     mark(egidV, row);
     loginA[row] = dv.getInt32(base + 60, true);
     mark(loginV, row);
-    let commLen = 0;
-    while (commLen < 16 && buf[base + 64 + commLen] !== 0) commLen++;
-    comm.set(row, buf, base + 64, commLen);
+    setComm(row, buf, dv, base + 64);
     const retLo = dv.getUint32(base + 24, true);
     const retHi = dv.getInt32(base + 28, true);
     if (!noExit) {
@@ -634,7 +665,7 @@ export function createColumnDecoder(names: ReadonlyMap<number, string>, writer: 
           S.buffer.set(row, buf.subarray(d, d + len));
           break;
         case ITEM.CLONE3:
-          flagsA[row] = cloneFlags(dv.getUint32(d, true));
+          flagsA[row] = cloneFlags32(dv.getUint32(d, true));
           mark(flagsV, row);
           break;
         case ITEM.FDPAIR:
@@ -738,9 +769,7 @@ export function createColumnDecoder(names: ReadonlyMap<number, string>, writer: 
     mark(uidV, row);
     euidA[row] = dv.getUint32(base + 36, true);
     mark(euidV, row);
-    let commLen = 0;
-    while (commLen < 16 && buf[base + 40 + commLen] !== 0) commLen++;
-    comm.set(row, buf, base + 40, commLen);
+    setComm(row, buf, dv, base + 40);
   };
 
   const one = (buf: Buffer, dv: DataView, base: number, size: number) => {

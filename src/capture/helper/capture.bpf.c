@@ -190,14 +190,15 @@ static __always_inline void fill_header(struct rec_syscall *r, struct task_struc
 	r->cpu = bpf_get_smp_processor_id();
 	r->tid = (__u32)pid_tgid;
 	r->pid = pid_tgid >> 32;
-	r->ppid = BPF_CORE_READ(task, real_parent, tgid);
-	const struct cred *cred = BPF_CORE_READ(task, cred);
-	r->uid = BPF_CORE_READ(cred, uid.val);
-	r->gid = BPF_CORE_READ(cred, gid.val);
-	r->euid = BPF_CORE_READ(cred, euid.val);
-	r->egid = BPF_CORE_READ(cred, egid.val);
+	/* `task` is a trusted BTF pointer (tp_btf): plain loads, no bpf_probe_read_kernel calls. */
+	r->ppid = task->real_parent->tgid;
+	const struct cred *cred = task->cred;
+	r->uid = cred->uid.val;
+	r->gid = cred->gid.val;
+	r->euid = cred->euid.val;
+	r->egid = cred->egid.val;
 	if (bpf_core_field_exists(task->loginuid))
-		r->loginuid = BPF_CORE_READ(task, loginuid.val);
+		r->loginuid = task->loginuid.val;
 	else
 		r->loginuid = (__u32)-1;
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
@@ -627,16 +628,22 @@ int BPF_PROG(on_enter, struct pt_regs *regs, long id)
 	struct task_struct *task = bpf_get_current_task_btf();
 	if (!traced(task, pid_tgid >> 32))
 		return 0;
+	/* `regs` is a trusted BTF pointer (tp_btf): plain loads. */
 	__u64 args[6];
-	args[0] = PT_REGS_PARM1_CORE_SYSCALL(regs);
-	args[1] = PT_REGS_PARM2_CORE_SYSCALL(regs);
-	args[2] = PT_REGS_PARM3_CORE_SYSCALL(regs);
-	args[3] = PT_REGS_PARM4_CORE_SYSCALL(regs);
-	args[4] = PT_REGS_PARM5_CORE_SYSCALL(regs);
 #if defined(__TARGET_ARCH_x86)
-	args[5] = BPF_CORE_READ(regs, r9);
+	args[0] = regs->di;
+	args[1] = regs->si;
+	args[2] = regs->dx;
+	args[3] = regs->r10;
+	args[4] = regs->r8;
+	args[5] = regs->r9;
 #else
-	args[5] = BPF_CORE_READ(regs, regs[5]);
+	args[0] = regs->orig_x0;
+	args[1] = regs->regs[1];
+	args[2] = regs->regs[2];
+	args[3] = regs->regs[3];
+	args[4] = regs->regs[4];
+	args[5] = regs->regs[5];
 #endif
 	if ((cat & CAT_F_EXEC_ONLY) && !(args[2] & PROT_EXEC))
 		return 0;
@@ -679,6 +686,15 @@ int BPF_PROG(on_enter, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(on_exit, struct pt_regs *regs, long ret)
 {
+	/* Most syscalls are not in the set: leave before looking for a stash. (The stash's number
+	 * stays the authority: sys_enter saw the same number.) */
+#if defined(__TARGET_ARCH_x86)
+	if (!category_of(regs->orig_ax))
+		return 0;
+#else
+	if (!category_of(regs->syscallno))
+		return 0;
+#endif
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct stash *st = bpf_task_storage_get(&stashes, task, 0, 0);
 	if (!st || !st->active)
