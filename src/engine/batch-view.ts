@@ -13,14 +13,101 @@ import { COLUMNS, type ColumnName } from '../trace/columns.js';
 
 export type ColumnView = Column;
 
-export type BatchView = { readonly [K in ColumnName]: ColumnView } & { readonly numRows: number };
+/** The columns of a batch by name, and by index in COLUMNS order (`cols[COL.pid]`). */
+export type BatchView = { readonly [K in ColumnName]: ColumnView } & { readonly numRows: number; readonly cols: readonly ColumnView[] };
 
 const NAMES = COLUMNS.map((c) => c.name);
 
+/**
+ * Index of each column in COLUMNS (and in BatchView.cols): `c.num(COL.pid)` compiles to
+ * `c.num(6)`, read without a lookup by name. Kept in COLUMNS order (test/engine/replay-fast-path.test.ts checks it).
+ */
+export const enum COL {
+  ts = 0,
+  num = 1,
+  type = 2,
+  dir = 3,
+  cpu = 4,
+  tid = 5,
+  pid = 6,
+  ppid = 7,
+  vtid = 8,
+  vpid = 9,
+  uid = 10,
+  gid = 11,
+  euid = 12,
+  egid = 13,
+  loginuid = 14,
+  comm = 15,
+  res = 16,
+  latency = 17,
+  fd = 18,
+  fd2 = 19,
+  dirfd = 20,
+  dirfd2 = 21,
+  path = 22,
+  path2 = 23,
+  flags = 24,
+  mode = 25,
+  dev = 26,
+  ino = 27,
+  fd_type = 28,
+  sock_family = 29,
+  sock_type = 30,
+  l4proto = 31,
+  sip = 32,
+  sport = 33,
+  dip = 34,
+  dport = 35,
+  id = 36,
+  id2 = 37,
+  id3 = 38,
+  op = 39,
+  size = 40,
+  addr = 41,
+  prot = 42,
+  name = 43,
+  buffer = 44,
+  exe = 45,
+  exepath = 46,
+  args = 47,
+  env = 48,
+  cwd = 49,
+  tty = 50,
+  pgid = 51,
+  sid = 52,
+  exe_flags = 53,
+  exe_ino = 54,
+  exe_ctime = 55,
+  exe_mtime = 56,
+  cap_inheritable = 57,
+  cap_permitted = 58,
+  cap_effective = 59,
+  cgroup = 60,
+  start_ts = 61,
+  container_id = 62,
+  image = 63,
+  privileged = 64,
+  mounts = 65,
+  n_events = 66,
+  n_drops = 67,
+  extra = 68,
+}
+
+/** The same indices by name, for names known only at run time (setup, not per row). */
+export const COLUMN_INDEX = Object.fromEntries(NAMES.map((n, i) => [n, i])) as Readonly<Record<ColumnName, number>>;
+
+/**
+ * A view object built by one object literal (generated once): a fast-mode object of one shape.
+ * Built property by property it would turn into a slow dictionary after a dozen columns.
+ */
+const makeView = new Function('numRows', 'cols', `return { numRows, cols, ${NAMES.map((n, i) => `${JSON.stringify(n)}: cols[${i}]`).join(', ')} };`) as (
+  numRows: number,
+  cols: Column[],
+) => BatchView;
+
 function build(rows: number, get: (name: string) => Column | undefined): BatchView {
-  const view: Record<string, unknown> = { numRows: rows };
-  for (const name of NAMES) view[name] = get(name) ?? nullColumn(rows);
-  return view as BatchView;
+  return makeView(rows, NAMES.map((name) => get(name) ?? nullColumn(rows)));
 }
 
 export function viewBatch(batch: RecordBatch): BatchView {
@@ -79,6 +166,11 @@ export function stringTables(): Record<string, StringTable> {
   const tables: Record<string, StringTable> = {};
   for (const col of COLUMNS) if (col.kind === 'string') tables[col.name] = new StringTable();
   return tables;
+}
+
+/** The same tables by column index (undefined for other columns). */
+export function stringTablesByIndex(tables: Record<string, StringTable>): (StringTable | undefined)[] {
+  return NAMES.map((name) => tables[name]);
 }
 
 const utf8 = new TextDecoder();

@@ -1,5 +1,5 @@
 import type { ColumnName } from '../trace/columns.js';
-import { binaryAt, type BatchView, isSet, mapAt, stringList, stringTables, type StringTable } from './batch-view.js';
+import { binaryAt, type BatchView, COL, type ColumnView, isSet, mapAt, stringList, stringTables, stringTablesByIndex, type StringTable } from './batch-view.js';
 import type { FdInfo, ReplayState, ThreadInfo } from './state/types.js';
 
 /** Stamps are unique across all cursors, so a per-event cache can never mistake one replay's event for another's. */
@@ -16,6 +16,7 @@ export class Cursor {
   /** Changes with every event: per-event caches compare it to know their value is current. */
   stamp = 0;
   readonly strings: Record<string, StringTable> = stringTables();
+  private readonly stringsByIndex = stringTablesByIndex(this.strings);
   /** Timestamp of the first event of the replay (for evt.reltime). */
   firstTs = -1n;
   private prevView: BatchView | null = null;
@@ -46,46 +47,61 @@ export class Cursor {
     return this.prevView === null ? -1n : (this.prevView.ts.values[this.prevRow] as bigint);
   }
 
-  has(col: ColumnName): boolean {
-    return isSet(this.view[col], this.row);
+  /**
+   * Columns are named by index (`COL.pid`, read without a lookup by name) or by name; every
+   * read below takes either.
+   */
+  private column(col: ColumnName | number): ColumnView {
+    return typeof col === 'number' ? this.view.cols[col] : this.view[col];
   }
 
-  str(col: ColumnName): string | undefined {
-    const c = this.view[col];
+  has(col: ColumnName | number): boolean {
+    return isSet(this.column(col), this.row);
+  }
+
+  str(col: ColumnName | number): string | undefined {
+    const c = this.column(col);
     if (!isSet(c, this.row)) return undefined;
-    return this.strings[col].get(c, c.values[this.row] as number);
+    const table = typeof col === 'number' ? this.stringsByIndex[col] : this.strings[col];
+    return table!.get(c, c.values[this.row] as number);
   }
 
   /** Dictionary code of a string column (-1 when null): the same code always means the same string. */
-  code(col: ColumnName): number {
-    const c = this.view[col];
+  code(col: ColumnName | number): number {
+    const c = this.column(col);
     return isSet(c, this.row) ? (c.values[this.row] as number) : -1;
   }
 
-  num(col: ColumnName): number | undefined {
-    const c = this.view[col];
-    return isSet(c, this.row) ? Number(c.values[this.row]) : undefined;
+  num(col: ColumnName | number): number | undefined {
+    const c = this.column(col);
+    const row = this.row;
+    if (!isSet(c, row)) return undefined;
+    const words = c.words;
+    if (words === null) return c.values[row] as number;
+    // 64-bit: from its two 32-bit halves, as Number(BigInt) would round it, without making a BigInt
+    const hi = words[2 * row + 1];
+    return (c.unsigned ? hi >>> 0 : hi) * 4294967296 + (words[2 * row] >>> 0);
   }
 
-  big(col: ColumnName): bigint | undefined {
-    const c = this.view[col];
+  big(col: ColumnName | number): bigint | undefined {
+    const c = this.column(col);
     return isSet(c, this.row) ? BigInt(c.values[this.row]) : undefined;
   }
 
-  bool(col: ColumnName): boolean | undefined {
-    const c = this.view[col];
+  bool(col: ColumnName | number): boolean | undefined {
+    const c = this.column(col);
     if (!isSet(c, this.row)) return undefined;
     const bits = c.values as Uint8Array;
     return (bits[this.row >> 3] & (1 << (this.row & 7))) !== 0;
   }
 
-  strings_(col: ColumnName): string[] | undefined {
-    const c = this.view[col];
+  strings_(col: ColumnName | number): string[] | undefined {
+    const c = this.column(col);
     return isSet(c, this.row) ? stringList(c, this.row) : undefined;
   }
 
-  bytes(col: ColumnName): Uint8Array | undefined {
-    const c = this.view[col];
+  bytes(col: ColumnName | number): Uint8Array | undefined {
+    const c = this.column(col);
     return isSet(c, this.row) ? binaryAt(c, this.row) : undefined;
   }
 
@@ -99,11 +115,12 @@ export class Cursor {
   }
 
   type(): string {
-    return this.strings.type.get(this.view.type, this.view.type.values[this.row] as number);
+    const c = this.view.cols[COL.type];
+    return this.stringsByIndex[COL.type]!.get(c, c.values[this.row] as number);
   }
 
   tid(): number {
-    return this.num('tid') ?? -1;
+    return this.num(COL.tid) ?? -1;
   }
 
   /** The thread that produced the event, from the replay state. */
@@ -131,7 +148,7 @@ export class Cursor {
       this.fdCache = undefined;
       const num = eventFdNumber(this);
       if (num !== undefined) {
-        const pid = this.num('pid') ?? this.thread()?.pid;
+        const pid = this.num(COL.pid) ?? this.thread()?.pid;
         if (pid !== undefined) this.fdCache = this.state.fds.get(pid)?.get(num);
       }
     }
@@ -149,10 +166,10 @@ export const FD_CREATING = new Set([
 /** The fd number an event refers to: the created fd on a successful exit, else its fd argument. */
 export function eventFdNumber(c: Cursor): number | undefined {
   const type = c.type();
-  if (FD_CREATING.has(type) && c.str('dir') !== '>') {
-    const res = c.num('res');
+  if (FD_CREATING.has(type) && c.str(COL.dir) !== '>') {
+    const res = c.num(COL.res);
     if (res !== undefined && res >= 0 && type !== 'fcntl' && type !== 'bpf') return res;
-    if (type === 'fcntl' && res !== undefined && res >= 0 && c.has('fd2')) return res;
+    if (type === 'fcntl' && res !== undefined && res >= 0 && c.has(COL.fd2)) return res;
   }
-  return c.num('fd');
+  return c.num(COL.fd);
 }

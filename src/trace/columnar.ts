@@ -36,6 +36,8 @@ export class Column {
   private o: Int32Array | null = null;
   private ch: readonly Column[] = NO_CHILDREN;
   private d: StringDictionary | null = null;
+  private w: Int32Array | null | undefined = undefined;
+  private u = false;
 
   constructor(private readonly loader: ((self: Column) => void) | null) {
     this.loaded = loader === null;
@@ -80,6 +82,26 @@ export class Column {
   get dict(): StringDictionary | null {
     if (!this.loaded) this.load();
     return this.d;
+  }
+
+  /**
+   * For 64-bit integer columns, the values as pairs of 32-bit words (low, high), so that a
+   * value can be read as a number without making a BigInt; null for other columns.
+   */
+  get words(): Int32Array | null {
+    if (this.w === undefined) {
+      const v = this.values;
+      if (v instanceof BigInt64Array || v instanceof BigUint64Array) {
+        this.w = new Int32Array(v.buffer, v.byteOffset, v.length * 2);
+        this.u = v instanceof BigUint64Array;
+      } else this.w = null;
+    }
+    return this.w;
+  }
+
+  /** Whether `words` hold unsigned values. */
+  get unsigned(): boolean {
+    return this.words !== null && this.u;
   }
 }
 

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { COL, COLUMN_INDEX } from '../../src/engine/batch-view.js';
 import { STATEFUL_TYPES } from '../../src/engine/state/apply.js';
+import { COLUMNS } from '../../src/trace/columns.js';
 import { resolvePath } from '../../src/engine/state/paths.js';
 import type { TraceEvent } from '../../src/trace/event.js';
 import { tempDir } from '../helpers/cli.js';
@@ -16,6 +18,14 @@ afterAll(tmp.cleanup);
  * that shortcut honest.
  */
 describe('replay fast path', () => {
+  it('numbers columns in COLUMNS order (COL, the const enum call sites compile to)', () => {
+    COLUMNS.forEach((c, i) => expect(COLUMN_INDEX[c.name], c.name).toBe(i));
+    expect(COL.ts).toBe(0);
+    expect(COL.pid).toBe(COLUMN_INDEX.pid);
+    expect(COL.extra).toBe(COLUMNS.length - 1);
+    expect(COL.cap_effective).toBe(COLUMN_INDEX.cap_effective);
+  });
+
   it('lists every event type the state machine handles', () => {
     const source = readFileSync(join(import.meta.dirname, '../../src/engine/state/apply.ts'), 'utf8');
     const cases = [...source.matchAll(/^\s*case '([a-z0-9_]+)':/gm)].map((m) => m[1]);

@@ -1,6 +1,7 @@
 import type { FieldInfo } from '../../rules/catalog.js';
 import { typeClass } from '../../rules/condition/types.js';
 import { PPM_EXE, PPM_O } from '../../trace/flags.js';
+import { COL, COLUMN_INDEX } from '../batch-view.js';
 import type { Cursor } from '../cursor.js';
 import { basename, dirname } from '../state/paths.js';
 import type { FdInfo, ThreadInfo } from '../state/types.js';
@@ -74,7 +75,7 @@ function resolveAgainst(c: Cursor, path: string): string {
 
 function stdio(num: number, get: (fd: FdInfo) => unknown): Factory {
   return () => (c) => {
-    const pid = c.num('pid') ?? c.thread()?.pid;
+    const pid = c.num(COL.pid) ?? c.thread()?.pid;
     const fd = pid === undefined ? undefined : c.state.fds.get(pid)?.get(num);
     return fd ? get(fd) : undefined;
   };
@@ -181,7 +182,7 @@ const TYPE_CHARS: Record<string, string> = {
 function openFlagsOf(c: Cursor): number | undefined {
   const type = c.type();
   if (type !== 'open' && type !== 'openat' && type !== 'openat2' && type !== 'creat') return undefined;
-  return c.num('flags') ?? (type === 'creat' ? PPM_O.WRONLY | PPM_O.CREAT : undefined);
+  return c.num(COL.flags) ?? (type === 'creat' ? PPM_O.WRONLY | PPM_O.CREAT : undefined);
 }
 
 /** The path a file-system syscall names (fs.path.*), resolved against cwd. */
@@ -189,9 +190,9 @@ function fsPath(c: Cursor, which: 'name' | 'source' | 'target', raw: boolean): s
   const type = c.type();
   const twoPaths = /^(rename|renameat|renameat2|link|linkat|symlink|symlinkat)$/.test(type);
   let path: string | undefined;
-  if (which === 'name') path = twoPaths ? undefined : c.str('path');
+  if (which === 'name') path = twoPaths ? undefined : c.str(COL.path);
   else if (!twoPaths) return undefined;
-  else path = which === 'source' ? c.str('path') : c.str('path2');
+  else path = which === 'source' ? c.str(COL.path) : c.str(COL.path2);
   if (path === undefined) return undefined;
   if (raw) return path;
   const cwd = c.thread()?.cwd ?? '';
@@ -202,23 +203,24 @@ function fsPath(c: Cursor, which: 'name' | 'source' | 'target', raw: boolean): s
 const user = (c: Cursor, uid: number | undefined) => (uid === undefined ? undefined : c.state.users.get(uid));
 const userName = (c: Cursor, uid: number | undefined) => (uid === undefined ? undefined : (c.state.users.get(uid)?.name ?? (uid === 0 ? 'root' : undefined)));
 // The event's own header columns are the truth at that moment; the state is the fallback.
-const euid = (c: Cursor) => c.num('euid') ?? c.thread()?.euid;
-const egid = (c: Cursor) => c.num('egid') ?? c.thread()?.egid;
+const euid = (c: Cursor) => c.num(COL.euid) ?? c.thread()?.euid;
+const egid = (c: Cursor) => c.num(COL.egid) ?? c.thread()?.egid;
 
 /** A proc field of the event's own thread read from the row's header column when present. */
 function headerFirst(col: 'comm' | 'pid' | 'ppid' | 'vpid', kind: 'str' | 'num', get: (t: ThreadInfo) => unknown): Factory {
   const fromState = procField(get);
   return (arg) => {
     if (arg !== undefined) return fromState(arg);
+    const i = COLUMN_INDEX[col];
     return kind === 'str'
-      ? (c) => c.str(col) ?? known(c.thread()?.comm ?? '')
-      : (c) => c.num(col) ?? (c.thread() ? get(c.thread()!) : undefined);
+      ? (c) => c.str(i) ?? known(c.thread()?.comm ?? '')
+      : (c) => c.num(i) ?? (c.thread() ? get(c.thread()!) : undefined);
   };
 }
 
 export const EXTRACTORS: Record<string, Factory> = {
   // --- evt ----------------------------------------------------------------------------------
-  'evt.num': () => (c) => c.big('num'),
+  'evt.num': () => (c) => c.big(COL.num),
   'evt.time': () => (c) => renderTime(c.ts()),
   'evt.time.s': () => (c) => renderTime(c.ts(), false),
   'evt.time.iso8601': () => (c) => renderIso8601(c.ts()),
@@ -234,27 +236,27 @@ export const EXTRACTORS: Record<string, Factory> = {
   'evt.source': () => () => 'syscall',
   'evt.is_async': () => () => false,
   'evt.hostname': () => (c) => c.state.hostname,
-  'evt.latency': () => (c) => c.big('latency') ?? 0n,
-  'evt.latency.s': () => (c) => (c.big('latency') ?? 0n) / NS,
-  'evt.latency.ns': () => (c) => (c.big('latency') ?? 0n) % NS,
-  'evt.dir': () => (c) => c.str('dir'),
+  'evt.latency': () => (c) => c.big(COL.latency) ?? 0n,
+  'evt.latency.s': () => (c) => (c.big(COL.latency) ?? 0n) / NS,
+  'evt.latency.ns': () => (c) => (c.big(COL.latency) ?? 0n) % NS,
+  'evt.dir': () => (c) => c.str(COL.dir),
   'evt.type': () => (c) => c.type(),
   'evt.type.is': (arg) => (c) => (c.type() === arg ? 1 : 0),
   'syscall.type': () => (c) => c.type(),
-  'evt.cpu': () => (c) => c.num('cpu'),
+  'evt.cpu': () => (c) => c.num(COL.cpu),
   'evt.args': () => (c) => argsText(c),
   'evt.info': () => (c) => argsText(c),
   'evt.arg': (arg) => (c) => (arg === undefined ? undefined : argText(c, arg)),
   'evt.rawarg': (arg) => (c) => (arg === undefined ? undefined : argRaw(c, arg)),
-  'evt.buffer': () => (c) => c.bytes('buffer'),
-  'evt.buflen': () => (c) => c.bytes('buffer')?.length,
+  'evt.buffer': () => (c) => c.bytes(COL.buffer),
+  'evt.buflen': () => (c) => c.bytes(COL.buffer)?.length,
   'evt.res': () => (c) => {
-    const res = c.num('res');
+    const res = c.num(COL.res);
     return res === undefined ? undefined : renderRes(res);
   },
-  'evt.rawres': () => (c) => c.big('res'),
+  'evt.rawres': () => (c) => c.big(COL.res),
   'evt.failed': () => (c) => {
-    const res = c.num('res');
+    const res = c.num(COL.res);
     return res === undefined ? undefined : res < 0;
   },
   'evt.is_open_read': () => (c) => {
@@ -268,14 +270,14 @@ export const EXTRACTORS: Record<string, Factory> = {
   'evt.is_open_exec': () => (c) => {
     const f = openFlagsOf(c);
     // Falco: an open that creates a file with an executable mode.
-    return f === undefined ? false : (f & PPM_O.CREAT) !== 0 && ((c.num('mode') ?? 0) & 0o111) !== 0;
+    return f === undefined ? false : (f & PPM_O.CREAT) !== 0 && ((c.num(COL.mode) ?? 0) & 0o111) !== 0;
   },
   'evt.is_open_create': () => (c) => {
     const f = openFlagsOf(c);
     return f === undefined ? false : (f & PPM_O.CREAT) !== 0;
   },
   'evt.count': () => () => 1,
-  'evt.count.error': () => (c) => ((c.num('res') ?? 0) < 0 ? 1 : 0),
+  'evt.count.error': () => (c) => ((c.num(COL.res) ?? 0) < 0 ? 1 : 0),
 
   // --- process and thread ------------------------------------------------------------------
   'proc.name': headerFirst('comm', 'str', (t) => t.comm),
@@ -331,7 +333,7 @@ export const EXTRACTORS: Record<string, Factory> = {
   'proc.is_container_healthcheck': () => () => false,
   'proc.is_container_liveness_probe': () => () => false,
   'proc.is_container_readiness_probe': () => () => false,
-  'thread.tid': () => (c) => c.num('tid'),
+  'thread.tid': () => (c) => c.num(COL.tid),
   'thread.vtid': threadField((t) => t.vtid),
   'thread.ismain': threadField((t) => t.tid === t.pid),
   'thread.cap_permitted': threadField((t) => renderCaps(t.capPermitted)),
@@ -343,8 +345,8 @@ export const EXTRACTORS: Record<string, Factory> = {
   'user.name': () => (c) => userName(c, euid(c)),
   'user.homedir': () => (c) => user(c, euid(c))?.home,
   'user.shell': () => (c) => user(c, euid(c))?.shell,
-  'user.loginuid': () => (c) => c.num('loginuid') ?? c.thread()?.loginuid,
-  'user.loginname': () => (c) => userName(c, c.num('loginuid') ?? c.thread()?.loginuid),
+  'user.loginuid': () => (c) => c.num(COL.loginuid) ?? c.thread()?.loginuid,
+  'user.loginname': () => (c) => userName(c, c.num(COL.loginuid) ?? c.thread()?.loginuid),
   'group.gid': () => (c) => egid(c),
   'group.name': () => (c) => {
     const gid = egid(c);
@@ -352,7 +354,7 @@ export const EXTRACTORS: Record<string, Factory> = {
   },
 
   // --- fd ------------------------------------------------------------------------------------
-  'fd.num': () => (c) => c.fd()?.num ?? c.num('fd'),
+  'fd.num': () => (c) => c.fd()?.num ?? c.num(COL.fd),
   'fd.type': fdField((fd) => fd.type),
   'fd.typechar': fdField((fd) => TYPE_CHARS[fd.type] ?? 'o'),
   'fd.name': fdField((fd) => fd.name),
@@ -386,7 +388,7 @@ export const EXTRACTORS: Record<string, Factory> = {
   'fd.lip.name': fdField(() => undefined),
   'fd.rip.name': fdField(() => undefined),
   'fd.types': (arg) => (c) => {
-    const pid = c.num('pid') ?? c.thread()?.pid;
+    const pid = c.num(COL.pid) ?? c.thread()?.pid;
     const table = pid === undefined ? undefined : c.state.fds.get(pid);
     if (!table) return undefined;
     if (arg !== undefined) {
@@ -418,7 +420,7 @@ export const EXTRACTORS: Record<string, Factory> = {
   // --- more evt ------------------------------------------------------------------------------
   'evt.deltatime.s': () => (c) => (c.prevTs < 0n ? 0n : (c.ts() - c.prevTs) / NS),
   'evt.deltatime.ns': () => (c) => (c.prevTs < 0n ? 0n : (c.ts() - c.prevTs) % NS),
-  'evt.latency.human': () => (c) => humanDuration(c.big('latency') ?? 0n),
+  'evt.latency.human': () => (c) => humanDuration(c.big(COL.latency) ?? 0n),
   'evt.outputtime': () => (c) => renderTime(c.ts()),
   'evt.asynctype': () => () => undefined,
   'evt.category': () => (c) => categoryOf(c.type()),
@@ -428,13 +430,13 @@ export const EXTRACTORS: Record<string, Factory> = {
   'evt.io_dir': () => (c) => (IO_READ.has(c.type()) ? 'r' : IO_WRITE.has(c.type()) ? 'w' : undefined),
   'evt.is_wait': () => (c) => WAIT.has(c.type()),
   'evt.is_syslog': () => (c) => IO_WRITE.has(c.type()) && c.fd()?.name === '/dev/log',
-  'evt.count.exit': () => (c) => (c.str('dir') === '>' ? 0 : 1),
-  'evt.count.error.file': () => (c) => ((c.num('res') ?? 0) < 0 && categoryOf(c.type()) === 'file' ? 1 : 0),
-  'evt.count.error.net': () => (c) => ((c.num('res') ?? 0) < 0 && categoryOf(c.type()) === 'net' ? 1 : 0),
-  'evt.count.error.memory': () => (c) => ((c.num('res') ?? 0) < 0 && categoryOf(c.type()) === 'memory' ? 1 : 0),
-  'evt.count.error.other': () => (c) => ((c.num('res') ?? 0) < 0 && !['file', 'net', 'memory'].includes(categoryOf(c.type())) ? 1 : 0),
+  'evt.count.exit': () => (c) => (c.str(COL.dir) === '>' ? 0 : 1),
+  'evt.count.error.file': () => (c) => ((c.num(COL.res) ?? 0) < 0 && categoryOf(c.type()) === 'file' ? 1 : 0),
+  'evt.count.error.net': () => (c) => ((c.num(COL.res) ?? 0) < 0 && categoryOf(c.type()) === 'net' ? 1 : 0),
+  'evt.count.error.memory': () => (c) => ((c.num(COL.res) ?? 0) < 0 && categoryOf(c.type()) === 'memory' ? 1 : 0),
+  'evt.count.error.other': () => (c) => ((c.num(COL.res) ?? 0) < 0 && !['file', 'net', 'memory'].includes(categoryOf(c.type())) ? 1 : 0),
   'evt.abspath': (arg) => (c) => {
-    const path = arg === 'dst' || arg === 'target' ? c.str('path2') : c.str('path');
+    const path = arg === 'dst' || arg === 'target' ? c.str(COL.path2) : c.str(COL.path);
     return path === undefined ? undefined : resolveAgainst(c, path);
   },
 
@@ -632,13 +634,14 @@ export function newSyscallProvider() {
         // entry for the whole trace, then answered by the row's code.
         const fallback = cachedExtractor(field, arg);
         const byCode: boolean[] = [];
+        const index = COLUMN_INDEX[column];
         decide = (cursor: unknown) => {
           const c = cursor as Cursor;
-          const code = c.code(column);
+          const code = c.code(index);
           if (code < 0) return pred(fallback(c));
           let r = byCode[code];
           if (r === undefined) {
-            r = pred(c.strings[column].get(c.view[column], code));
+            r = pred(c.strings[column].get(c.view.cols[index], code));
             byCode[code] = r;
           }
           return r;

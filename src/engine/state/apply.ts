@@ -1,5 +1,6 @@
 import { type ColumnName, RECORD_TYPES } from '../../trace/columns.js';
 import { PPM_O } from '../../trace/flags.js';
+import { COL } from '../batch-view.js';
 import type { Cursor } from '../cursor.js';
 import { containerIdFromCgroup } from './container-id.js';
 import { fdNameOfTuple, resolvePath } from './paths.js';
@@ -26,66 +27,66 @@ function emptyThread(tid: number): ThreadInfo {
 
 /** Copies the header columns every syscall row carries into the thread (they are the truth at that time). */
 function refreshFromHeader(c: Cursor, t: ThreadInfo): void {
-  const pid = c.num('pid');
+  const pid = c.num(COL.pid);
   if (pid !== undefined) t.pid = pid;
-  const ppid = c.num('ppid');
+  const ppid = c.num(COL.ppid);
   if (ppid !== undefined) t.ppid = ppid;
-  const comm = c.str('comm');
+  const comm = c.str(COL.comm);
   if (comm !== undefined) t.comm = comm;
-  const uid = c.num('uid');
+  const uid = c.num(COL.uid);
   if (uid !== undefined) t.uid = uid;
-  const gid = c.num('gid');
+  const gid = c.num(COL.gid);
   if (gid !== undefined) t.gid = gid;
-  const euid = c.num('euid');
+  const euid = c.num(COL.euid);
   if (euid !== undefined) t.euid = euid;
-  const egid = c.num('egid');
+  const egid = c.num(COL.egid);
   if (egid !== undefined) t.egid = egid;
-  const loginuid = c.num('loginuid');
+  const loginuid = c.num(COL.loginuid);
   if (loginuid !== undefined) t.loginuid = loginuid;
-  const vtid = c.num('vtid');
+  const vtid = c.num(COL.vtid);
   if (vtid !== undefined) t.vtid = vtid;
-  const vpid = c.num('vpid');
+  const vpid = c.num(COL.vpid);
   if (vpid !== undefined) t.vpid = vpid;
 }
 
 /** Copies the process columns (execve exit, clone, snapshot_proc) into the thread. */
 function refreshProcess(c: Cursor, t: ThreadInfo): void {
-  const exe = c.str('exe');
+  const exe = c.str(COL.exe);
   if (exe !== undefined) t.exe = exe;
-  const exepath = c.str('exepath');
+  const exepath = c.str(COL.exepath);
   if (exepath !== undefined) t.exepath = exepath;
-  const args = c.strings_('args');
+  const args = c.strings_(COL.args);
   if (args !== undefined) t.args = args;
-  const env = c.strings_('env');
+  const env = c.strings_(COL.env);
   if (env !== undefined) t.env = env;
-  const cwd = c.str('cwd');
+  const cwd = c.str(COL.cwd);
   if (cwd !== undefined) t.cwd = cwd;
-  const tty = c.num('tty');
+  const tty = c.num(COL.tty);
   if (tty !== undefined) t.tty = tty;
-  const pgid = c.num('pgid');
+  const pgid = c.num(COL.pgid);
   if (pgid !== undefined) t.pgid = pgid;
-  const sid = c.num('sid');
+  const sid = c.num(COL.sid);
   if (sid !== undefined) t.sid = sid;
-  const flags = c.num('exe_flags');
+  const flags = c.num(COL.exe_flags);
   if (flags !== undefined) t.exeFlags = flags;
-  const ino = c.big('exe_ino');
+  const ino = c.big(COL.exe_ino);
   if (ino !== undefined) t.exeIno = ino;
-  const ctime = c.big('exe_ctime');
+  const ctime = c.big(COL.exe_ctime);
   if (ctime !== undefined) t.exeCtime = ctime;
-  const mtime = c.big('exe_mtime');
+  const mtime = c.big(COL.exe_mtime);
   if (mtime !== undefined) t.exeMtime = mtime;
-  const capI = c.big('cap_inheritable');
+  const capI = c.big(COL.cap_inheritable);
   if (capI !== undefined) t.capInheritable = capI;
-  const capP = c.big('cap_permitted');
+  const capP = c.big(COL.cap_permitted);
   if (capP !== undefined) t.capPermitted = capP;
-  const capE = c.big('cap_effective');
+  const capE = c.big(COL.cap_effective);
   if (capE !== undefined) t.capEffective = capE;
-  const cgroup = c.str('cgroup');
+  const cgroup = c.str(COL.cgroup);
   if (cgroup !== undefined) {
     t.cgroup = cgroup;
     t.containerId = containerIdFromCgroup(cgroup);
   }
-  const start = c.big('start_ts');
+  const start = c.big(COL.start_ts);
   if (start !== undefined) t.startTs = start;
 }
 
@@ -107,7 +108,7 @@ function threadOf(state: ReplayState, c: Cursor): ThreadInfo {
   created = t === undefined;
   if (!t) {
     t = emptyThread(tid);
-    const pid = c.num('pid');
+    const pid = c.num(COL.pid);
     // A thread we never saw start: inherit what its process (thread group leader) knows.
     const leader = pid !== undefined && pid !== tid ? state.threads.get(pid) : undefined;
     if (leader) Object.assign(t, leader, { tid });
@@ -143,16 +144,16 @@ function socketType(family: number | undefined): FdType {
 
 /** The directory a relative path of this event is resolved against. */
 function baseDir(state: ReplayState, c: Cursor, t: ThreadInfo, dirfdCol: 'dirfd' | 'dirfd2'): string {
-  const dirfd = c.num(dirfdCol);
+  const dirfd = c.num(dirfdCol === 'dirfd' ? COL.dirfd : COL.dirfd2);
   if (dirfd === undefined || dirfd === AT_FDCWD) return t.cwd;
   return state.fds.get(t.pid)?.get(dirfd)?.name ?? '';
 }
 
 function setTuple(c: Cursor, fd: FdInfo): void {
-  const sip = c.str('sip');
-  const dip = c.str('dip');
+  const sip = c.str(COL.sip);
+  const dip = c.str(COL.dip);
   if (sip === undefined && dip === undefined) {
-    const path = c.str('path');
+    const path = c.str(COL.path);
     if (path !== undefined && fd.type === 'unix') {
       fd.name = path;
       fd.nameRaw = path;
@@ -160,12 +161,12 @@ function setTuple(c: Cursor, fd: FdInfo): void {
     return;
   }
   fd.cip = sip ?? '';
-  fd.cport = c.num('sport') ?? 0;
+  fd.cport = c.num(COL.sport) ?? 0;
   fd.sip = dip ?? '';
-  fd.sport = c.num('dport') ?? 0;
-  const l4 = c.num('l4proto');
+  fd.sport = c.num(COL.dport) ?? 0;
+  const l4 = c.num(COL.l4proto);
   if (l4 !== undefined) fd.l4proto = l4;
-  const family = c.num('sock_family');
+  const family = c.num(COL.sock_family);
   if (family !== undefined) {
     fd.sockFamily = family;
     if (fd.type === 'unknown') fd.type = socketType(family);
@@ -195,7 +196,7 @@ function containerExtra(extra: Record<string, string> | undefined): { runtime: s
 function applySnapshot(state: ReplayState, c: Cursor, type: string): void {
   switch (type) {
     case RECORD_TYPES.snapshotMachine: {
-      const name = c.str('name');
+      const name = c.str(COL.name);
       if (name && !state.hostname) state.hostname = name;
       return;
     }
@@ -206,14 +207,14 @@ function applySnapshot(state: ReplayState, c: Cursor, type: string): void {
       return;
     }
     case RECORD_TYPES.snapshotFd: {
-      const pid = c.num('pid');
-      const num = c.num('fd');
+      const pid = c.num(COL.pid);
+      const num = c.num(COL.fd);
       if (pid === undefined || num === undefined) return;
-      const fd = newFd(num, (c.str('fd_type') as FdType | undefined) ?? 'unknown', c.str('path') ?? '');
-      fd.flags = c.num('flags') ?? 0;
-      fd.dev = c.num('dev') ?? 0;
-      fd.ino = c.big('ino') ?? 0n;
-      if (c.has('sip') || c.has('dip')) {
+      const fd = newFd(num, (c.str(COL.fd_type) as FdType | undefined) ?? 'unknown', c.str(COL.path) ?? '');
+      fd.flags = c.num(COL.flags) ?? 0;
+      fd.dev = c.num(COL.dev) ?? 0;
+      fd.ino = c.big(COL.ino) ?? 0n;
+      if (c.has(COL.sip) || c.has(COL.dip)) {
         setTuple(c, fd);
         fd.connected = fd.sport !== 0 && fd.cport !== 0;
       }
@@ -221,26 +222,26 @@ function applySnapshot(state: ReplayState, c: Cursor, type: string): void {
       return;
     }
     case RECORD_TYPES.snapshotUser: {
-      const uid = c.num('uid');
+      const uid = c.num(COL.uid);
       if (uid === undefined) return;
-      state.users.set(uid, { uid, gid: c.num('gid') ?? 0, name: c.str('name') ?? '', home: c.str('path') ?? '', shell: c.str('path2') ?? '' });
+      state.users.set(uid, { uid, gid: c.num(COL.gid) ?? 0, name: c.str(COL.name) ?? '', home: c.str(COL.path) ?? '', shell: c.str(COL.path2) ?? '' });
       return;
     }
     case RECORD_TYPES.snapshotGroup: {
-      const gid = c.num('gid');
-      if (gid !== undefined) state.groups.set(gid, c.str('name') ?? '');
+      const gid = c.num(COL.gid);
+      if (gid !== undefined) state.groups.set(gid, c.str(COL.name) ?? '');
       return;
     }
     case RECORD_TYPES.snapshotContainer: {
-      const id = c.str('container_id');
+      const id = c.str(COL.container_id);
       if (!id) return;
       state.containers.set(id, {
         id,
-        name: c.str('name') ?? '',
-        image: c.str('image') ?? '',
-        privileged: c.bool('privileged') ?? false,
-        mounts: c.strings_('mounts') ?? [],
-        startTs: c.big('start_ts') ?? 0n,
+        name: c.str(COL.name) ?? '',
+        image: c.str(COL.image) ?? '',
+        privileged: c.bool(COL.privileged) ?? false,
+        mounts: c.strings_(COL.mounts) ?? [],
+        startTs: c.big(COL.start_ts) ?? 0n,
         ...containerExtra(c.extra()),
       });
       return;
@@ -256,9 +257,9 @@ export function applyBefore(state: ReplayState, c: Cursor, type: string, isRecor
   }
   const t = threadOf(state, c);
   if (created || REFRESH_TYPES.has(type)) refreshFromHeader(c, t);
-  const exit = c.str('dir') !== '>';
+  const exit = c.str(COL.dir) !== '>';
   if (!exit) return;
-  const res = c.num('res');
+  const res = c.num(COL.res);
   const ok = res !== undefined && res >= 0;
   switch (type) {
     case 'clone':
@@ -269,7 +270,7 @@ export function applyBefore(state: ReplayState, c: Cursor, type: string, isRecor
       if (res === 0) {
         // The child's own view: a new thread (or process). Seen first here, it starts as a copy
         // of its parent (same image, cwd, tty, credentials), then takes what the row says.
-        const parentThread = created ? state.threads.get(c.num('ppid') ?? -1) : undefined;
+        const parentThread = created ? state.threads.get(c.num(COL.ppid) ?? -1) : undefined;
         if (parentThread) {
           Object.assign(t, parentThread, { tid: t.tid, pid: t.pid, ppid: t.ppid, vtid: t.vtid, vpid: t.vpid, startTs: 0n });
           refreshFromHeader(c, t);
@@ -301,34 +302,34 @@ export function applyBefore(state: ReplayState, c: Cursor, type: string, isRecor
     case 'open_by_handle_at':
     case 'memfd_create': {
       if (!ok) return;
-      const raw = c.str('path') ?? c.str('name') ?? '';
-      const name = type === 'memfd_create' ? `memfd:${c.str('name') ?? raw}` : resolvePath(baseDir(state, c, t, 'dirfd'), raw);
-      const flags = c.num('flags') ?? 0;
-      const fdType: FdType = type === 'memfd_create' ? 'memfd' : ((c.str('fd_type') as FdType | undefined) ?? (flags & PPM_O.DIRECTORY ? 'directory' : 'file'));
+      const raw = c.str(COL.path) ?? c.str(COL.name) ?? '';
+      const name = type === 'memfd_create' ? `memfd:${c.str(COL.name) ?? raw}` : resolvePath(baseDir(state, c, t, 'dirfd'), raw);
+      const flags = c.num(COL.flags) ?? 0;
+      const fdType: FdType = type === 'memfd_create' ? 'memfd' : ((c.str(COL.fd_type) as FdType | undefined) ?? (flags & PPM_O.DIRECTORY ? 'directory' : 'file'));
       const fd = newFd(res, fdType, name);
       fd.nameRaw = raw;
       fd.flags = flags;
-      fd.dev = c.num('dev') ?? 0;
-      fd.ino = c.big('ino') ?? 0n;
+      fd.dev = c.num(COL.dev) ?? 0;
+      fd.ino = c.big(COL.ino) ?? 0n;
       fdTable(state, t.pid).set(res, fd);
       return;
     }
     case 'socket': {
       if (!ok) return;
-      const family = c.num('sock_family');
+      const family = c.num(COL.sock_family);
       const fd = newFd(res, socketType(family), '');
       fd.sockFamily = family ?? 0;
-      fd.l4proto = c.num('l4proto') ?? 0;
+      fd.l4proto = c.num(COL.l4proto) ?? 0;
       fdTable(state, t.pid).set(res, fd);
       return;
     }
     case 'connect': {
-      const num = c.num('fd');
+      const num = c.num(COL.fd);
       if (num === undefined) return;
       const table = fdTable(state, t.pid);
       let fd = table.get(num);
       if (!fd) {
-        fd = newFd(num, socketType(c.num('sock_family')), '');
+        fd = newFd(num, socketType(c.num(COL.sock_family)), '');
         table.set(num, fd);
       }
       setTuple(c, fd);
@@ -339,7 +340,7 @@ export function applyBefore(state: ReplayState, c: Cursor, type: string, isRecor
     case 'accept':
     case 'accept4': {
       if (!ok) return;
-      const fd = newFd(res, socketType(c.num('sock_family')), '');
+      const fd = newFd(res, socketType(c.num(COL.sock_family)), '');
       fd.isServer = true;
       fd.connected = true;
       setTuple(c, fd);
@@ -348,11 +349,11 @@ export function applyBefore(state: ReplayState, c: Cursor, type: string, isRecor
     }
     case 'bind':
     case 'listen': {
-      const num = c.num('fd');
+      const num = c.num(COL.fd);
       const fd = num === undefined ? undefined : state.fds.get(t.pid)?.get(num);
       if (fd) {
         fd.isServer = true;
-        if (c.has('sip') || c.has('dip') || c.has('path')) setTuple(c, fd);
+        if (c.has(COL.sip) || c.has(COL.dip) || c.has(COL.path)) setTuple(c, fd);
       }
       return;
     }
@@ -361,11 +362,11 @@ export function applyBefore(state: ReplayState, c: Cursor, type: string, isRecor
     case 'dup3':
     case 'fcntl': {
       if (!ok) return;
-      if (type === 'fcntl' && !c.has('fd2')) return; // only F_DUPFD / F_DUPFD_CLOEXEC create fds
-      const from = c.num('fd');
+      if (type === 'fcntl' && !c.has(COL.fd2)) return; // only F_DUPFD / F_DUPFD_CLOEXEC create fds
+      const from = c.num(COL.fd);
       const table = fdTable(state, t.pid);
       const src = from === undefined ? undefined : table.get(from);
-      if (src && res !== from) table.set(res, copyFd(src, res, type === 'dup3' ? c.num('flags') ?? 0 : src.flags & ~PPM_O.CLOEXEC));
+      if (src && res !== from) table.set(res, copyFd(src, res, type === 'dup3' ? c.num(COL.flags) ?? 0 : src.flags & ~PPM_O.CLOEXEC));
       return;
     }
     case 'pipe':
@@ -374,15 +375,15 @@ export function applyBefore(state: ReplayState, c: Cursor, type: string, isRecor
       if (res !== 0) return;
       const table = fdTable(state, t.pid);
       const kind: FdType = type === 'socketpair' ? 'unix' : 'pipe';
-      for (const num of [c.num('fd'), c.num('fd2')]) if (num !== undefined) table.set(num, newFd(num, kind, c.str('path') ?? ''));
+      for (const num of [c.num(COL.fd), c.num(COL.fd2)]) if (num !== undefined) table.set(num, newFd(num, kind, c.str(COL.path) ?? ''));
       return;
     }
     case 'chdir':
-      if (res === 0) t.cwd = resolvePath(t.cwd, c.str('path') ?? '');
+      if (res === 0) t.cwd = resolvePath(t.cwd, c.str(COL.path) ?? '');
       if (res === 0) for (const other of state.threads.values()) if (other.pid === t.pid) other.cwd = t.cwd;
       return;
     case 'fchdir': {
-      const dir = state.fds.get(t.pid)?.get(c.num('fd') ?? -1);
+      const dir = state.fds.get(t.pid)?.get(c.num(COL.fd) ?? -1);
       if (res === 0 && dir) for (const other of state.threads.values()) if (other.pid === t.pid) other.cwd = dir.name;
       return;
     }
@@ -391,7 +392,7 @@ export function applyBefore(state: ReplayState, c: Cursor, type: string, isRecor
       return;
     default: {
       const fdType = FD_TYPE_OF[type];
-      if (fdType && ok) fdTable(state, t.pid).set(res, newFd(res, fdType, c.str('path') ?? ''));
+      if (fdType && ok) fdTable(state, t.pid).set(res, newFd(res, fdType, c.str(COL.path) ?? ''));
     }
   }
 }
@@ -400,10 +401,10 @@ export function applyBefore(state: ReplayState, c: Cursor, type: string, isRecor
 export function applyAfter(state: ReplayState, c: Cursor, type: string): void {
   switch (type) {
     case 'close': {
-      if (c.num('res') !== 0) return;
+      if (c.num(COL.res) !== 0) return;
       // Rows read from .scap files carry no pid outside process events: the thread table knows it.
-      const pid = c.num('pid') ?? state.threads.get(c.tid())?.pid;
-      const num = c.num('fd');
+      const pid = c.num(COL.pid) ?? state.threads.get(c.tid())?.pid;
+      const num = c.num(COL.fd);
       if (pid !== undefined && num !== undefined) state.fds.get(pid)?.delete(num);
       return;
     }
