@@ -527,10 +527,11 @@ function imageParts(image: string | undefined): { repository?: string; tag?: str
 }
 
 /**
- * Checks on string fields are decided once per distinct value: values repeat heavily in a
- * trace (paths, names, command lines), so each field's values are numbered as they are met
- * (one hash lookup per field and event) and each check keeps its answers by value number (an
- * array lookup per check and event, whatever the operator: =, in, startswith, glob, regex…).
+ * Costly checks on string fields (glob, regex, pmatch, icontains, transformers…) are decided
+ * once per distinct value: values repeat heavily in a trace (paths, names, command lines), so
+ * each field's values are numbered as they are met (one hash lookup per field and event) and
+ * each check keeps its answers by value number (an array lookup per check and event). Plain
+ * comparisons (=, in, startswith…) are made inline by the compiled condition.
  * IP checks keep a value → answer map. Both are bounded (MEMO_LIMIT values, then start over).
  */
 const MEMO_LIMIT = 1 << 16;
@@ -546,6 +547,17 @@ const DICTIONARY_FIELDS: Record<string, 'comm' | 'type' | 'dir'> = {
 interface Slot {
   stamp: number;
   value: unknown;
+}
+
+/**
+ * Comparisons the compiled condition makes inline at less cost than numbering the value (a hash
+ * lookup of a string met for the first time costs more than a startsWith): plain string
+ * comparisons without transformers on one value.
+ */
+const INLINE_OPS = new Set(['=', '==', '!=', 'in', 'intersects', 'startswith', 'endswith', 'contains']);
+
+function isCheap(field: FieldInfo, arg: string | undefined, check: { op: string; left?: { kind: string } }): boolean {
+  return INLINE_OPS.has(check.op) && check.left?.kind === 'field' && !(field.matchAnyWithoutArg && arg === undefined);
 }
 
 /** A field's values numbered as they are met, and this event's value and number (-1: not a string). */
@@ -646,7 +658,7 @@ export function newSyscallProvider() {
           }
           return r;
         };
-      } else if (typeClass(field.type) === 'string' && !field.isList) {
+      } else if (typeClass(field.type) === 'string' && !field.isList && !isCheap(field, arg, check)) {
         const n = numbering(field, arg);
         // answers by value number: 0 not decided yet, 1 false, 2 true
         let answers = new Uint8Array(64);
