@@ -12,6 +12,7 @@ export default class Replay extends TsfalcoCommand {
     { description: 'With Falco\'s upstream rules, as JSON lines for falcosidekick', command: '<%= config.bin %> <%= command.id %> incident.arrow -r falco_rules.yaml --json' },
     { description: 'Only rules tagged "network", minimum priority warning', command: '<%= config.bin %> <%= command.id %> incident.arrow -r falco_rules.yaml -t network -o priority=warning' },
     { description: 'Print every connect of nc, like sysdig -r', command: '<%= config.bin %> <%= command.id %> fixtures/demo.arrow --filter "evt.type=connect and proc.name=nc"' },
+    { description: 'Choose the fields of each line, like sysdig -r -p', command: '<%= config.bin %> <%= command.id %> capture.scap --filter "evt.type=open" -p "%evt.num %proc.name %fd.name %evt.res"' },
   ];
   static override strict = false;
   static override args = {
@@ -25,10 +26,10 @@ export default class Replay extends TsfalcoCommand {
     tag: Flags.string({ char: 't', description: 'run only rules with this tag (repeatable)', multiple: true, multipleNonGreedy: true }),
     'disable-tag': Flags.string({ char: 'T', description: 'disable rules with this tag (repeatable)', multiple: true, multipleNonGreedy: true }),
     'trace-file': Flags.string({ char: 'e', description: 'trace file to replay (Falco\'s -e)', multiple: true, multipleNonGreedy: true }),
-    print: Flags.string({ char: 'p', description: 'text appended to every rule\'s output (Falco\'s -p)' }),
+    print: Flags.string({ char: 'p', description: 'with rules: text appended to every rule\'s output (Falco\'s -p); with --filter: the format of each event line (sysdig\'s -p: %field, %field[arg], %(field); a format not starting with * skips events missing a field; default "*%evt.num %evt.outputtime %evt.cpu %proc.name (%thread.tid) %evt.dir %evt.type %evt.info")' }),
     all: Flags.boolean({ char: 'A', description: 'accepted for Falco compatibility: a trace holds every recorded event type already' }),
     json: Flags.boolean({ description: 'print alerts as JSON lines (same as -o json_output=true)' }),
-    filter: Flags.string({ description: 'print the events matching this Falco filter expression, sysdig-style, instead of running rules (e.g. "evt.type=connect and proc.name=nc")' }),
+    filter: Flags.string({ description: 'print the events matching this Falco filter expression as sysdig -r prints them (one line per event, in the -p format), instead of running rules (e.g. "evt.type=connect and proc.name=nc")' }),
     'no-summary': Flags.boolean({ description: 'do not print the summary on stderr' }),
     workers: Flags.integer({ description: 'replay several traces at once on this many cores (output identical to one worker)', default: 1, min: 1 }),
   };

@@ -9,6 +9,7 @@ import { replayTrace, type ReplayStats } from '../engine/replay.js';
 import { alertFormatFrom, alertJson, alertText, internalAlertJson, internalAlertText } from '../outputs/alerts.js';
 import { stderrLogger } from '../outputs/log.js';
 import { newDropMonitor } from '../engine/drops.js';
+import { isInternalEvent, setBufferDisplayLimit } from '../engine/extract/event-args.js';
 import { programOutput } from '../outputs/program.js';
 import { type CompiledRule, formatPriority, loadRulesContent } from '../rules/load/index.js';
 import { openAnyTrace } from '../scap/index.js';
@@ -30,7 +31,7 @@ export interface ReplayRequest {
   disableSubstrings: string[];
   enableTags: string[];
   disableTags: string[];
-  /** `-p`: text appended to every rule's output (Falco's "print additional"). */
+  /** `-p`: text appended to every rule's output (Falco's "print additional"); with `filter`, the event line's format (sysdig's -p). */
   printAdditional?: string;
   /** Write alerts as JSON lines regardless of the configuration. */
   json: boolean;
@@ -39,13 +40,21 @@ export interface ReplayRequest {
   filter?: string;
 }
 
-/** sysdig's default event line. */
-export const SYSDIG_FORMAT = '%evt.num %evt.time %evt.cpu %proc.name (%thread.tid) %evt.dir %evt.type %evt.args';
+/** sysdig's default event line (sysdig 0.29 and current: `-p` not given). */
+export const SYSDIG_FORMAT = '*%evt.num %evt.outputtime %evt.cpu %proc.name (%thread.tid) %evt.dir %evt.type %evt.info';
 
-/** A one-rule ruleset whose condition is the filter and whose output is sysdig's event line. */
+/** sysdig shows buffers cut to this many characters unless -v (its inspector's max_evt_output_len). */
+const SYSDIG_BUFFER_LEN = 80;
+
+/**
+ * A one-rule ruleset whose condition is the filter and whose output is the `-p` format, or
+ * sysdig's event line without one.
+ */
 function filterRule(req: ReplayRequest): CompiledRule[] {
+  setBufferDisplayLimit(SYSDIG_BUFFER_LEN);
   const loader = loaderFor({ ...req.config, appendOutput: [] }, undefined, syscallProvider);
-  const yaml = `- rule: filter\n  desc: --filter\n  condition: ${JSON.stringify(req.filter)}\n  output: ${JSON.stringify(SYSDIG_FORMAT)}\n  priority: DEBUG\n`;
+  const format = req.printAdditional ?? SYSDIG_FORMAT;
+  const yaml = `- rule: filter\n  desc: --filter\n  condition: ${JSON.stringify(req.filter)}\n  output: ${JSON.stringify(format)}\n  priority: DEBUG\n`;
   const result = loadRulesContent(loader, '--filter', yaml);
   if (!result.successful) {
     const e = result.errors[0];
@@ -152,7 +161,11 @@ export function replayOneTrace(req: ReplayRequest, rules: CompiledRule[], trace:
     drops,
     onAlert(alert) {
       if (filtering) {
-        emit(sanitize(alert.rule.formatter!.format(alert.cursor)));
+        // sysdig leaves out its internal events (procinfo, container…: not syscalls) and, when the
+        // format does not start with `*`, the events missing one of its fields.
+        if (isInternalEvent(alert.cursor)) return;
+        const line = alert.rule.formatter!.formatComplete(alert.cursor);
+        if (line !== undefined) emit(sanitize(line));
         return;
       }
       format ??= alertFormatFrom({ ...req.config, jsonOutput: json }, alert.cursor.state.hostname);

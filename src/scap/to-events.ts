@@ -1,8 +1,8 @@
 import { COLUMNS, type ColumnKind } from '../trace/columns.js';
 import type { TraceEvent } from '../trace/event.js';
-import { type Param, paramsOf } from '../trace/event-params.js';
-import { EF, EVENT_TABLE, PT, type DynamicType, type ScapEventInfo } from './event-table.js';
-import { cstring, cstrings, ipv4Text, ipv6Text, isV4Mapped, numberAt, unixPath, valueText } from './params.js';
+import { LAYOUT_KEY, type Param, paramsOf } from '../trace/event-params.js';
+import { EF, EVENT_TABLE, PT, latestCode, type DynamicType, type ScapEventInfo } from './event-table.js';
+import { bytesText, cstring, cstrings, ipv4Text, ipv6Text, isV4Mapped, numberAt, tupleText, unixPath, valueText } from './params.js';
 import { syscallName } from './ppm-sc.js';
 import type { ScapEvent } from './scap-event.js';
 import { cgroupColumns } from './state-blocks.js';
@@ -33,6 +33,8 @@ interface CodeMapper {
   paired: boolean;
   /** Columns the setters and `post` may fill (what an exit row can take from this enter row). */
   columns: string[];
+  /** Whether this code is the newest layout of its event (rows of other layouts name theirs: LAYOUT_KEY). */
+  latest: boolean;
 }
 
 const KIND = new Map<string, ColumnKind>(COLUMNS.map((c) => [c.name, c.kind]));
@@ -106,7 +108,11 @@ function columnSetter(col: string, type: number, dynamic: readonly DynamicType[]
     };
   }
   if (col === 'cgroup') {
-    return (e, ev, i) => cgroupColumns(e as never, cstrings(ev.buf, ev.paramOff[i], ev.paramLen[i]));
+    // The column holds the one cgroup a container is found by; evt.args shows them all.
+    return (e, ev, i) => {
+      cgroupColumns(e as never, cstrings(ev.buf, ev.paramOff[i], ev.paramLen[i]));
+      ((e.extra ??= {}) as Record<string, string>).cgroups = bytesText(ev.buf, ev.paramOff[i], ev.paramLen[i]);
+    };
   }
   switch (kind) {
     case 'strings':
@@ -131,11 +137,21 @@ function columnSetter(col: string, type: number, dynamic: readonly DynamicType[]
       };
   }
   const convert = numericFor(kind)!;
-  const mask = col === 'sock_type' ? 0xf : -1; // the type argument also carries SOCK_NONBLOCK/SOCK_CLOEXEC
+  if (col === 'sock_type') {
+    // The type argument also carries SOCK_NONBLOCK/SOCK_CLOEXEC: the column keeps the type, and
+    // `extra.type` the argument as it was when the flags are set (evt.args shows it).
+    return (e, ev, i) => {
+      const v = numberAt(ev.view, ev.paramOff[i], ev.paramLen[i], type);
+      if (v === null) return;
+      const n = toNum(v);
+      e[col] = convert(n & 0xf);
+      if ((n & ~0xf) !== 0) ((e.extra ??= {}) as Record<string, string>).type = String(n >>> 0);
+    };
+  }
   return (e, ev, i) => {
     const v = numberAt(ev.view, ev.paramOff[i], ev.paramLen[i], type);
     if (v === null) return;
-    e[col] = convert(mask === -1 ? v : toNum(v) & mask);
+    e[col] = convert(v);
   };
 }
 
@@ -171,6 +187,19 @@ function tupleSetter(e: Row, ev: ScapEvent, i: number): void {
     const path = unixPath(buf, off + 17, len - 17);
     if (path !== '') e.path = path;
   }
+}
+
+/**
+ * A socket tuple parameter named `name`: the columns, and for a unix socket also the whole tuple
+ * as text in `extra` (its kernel addresses have no column; evt.args shows them).
+ */
+function tupleSetterFor(name: string): Setter {
+  return (e, ev, i) => {
+    tupleSetter(e, ev, i);
+    if (ev.paramLen[i] >= 17 && ev.buf[ev.paramOff[i]] === 1) {
+      ((e.extra ??= {}) as Record<string, string>)[name] = tupleText(ev.buf, ev.view, ev.paramOff[i], ev.paramLen[i]);
+    }
+  };
 }
 
 /** A socket address (connect, bind, sendto…): the server side of the exchange, unless a tuple already said it. */
@@ -216,6 +245,8 @@ function postFor(name: string): ((e: Row) => void) | null {
         const fdType = fdTypeOfFamily(e.sock_family);
         if (fdType) e.fd_type = fdType;
         if ((e.sock_family === 2 || e.sock_family === 10) && (e.l4proto === 0 || e.l4proto === undefined) && e.sock_type !== undefined) {
+          // The transport libsinsp infers from the type; the argument as passed stays in extra.
+          if (e.l4proto === 0) ((e.extra ??= {}) as Record<string, string>).proto = '0';
           e.l4proto = e.sock_type === 1 ? 6 : e.sock_type === 2 ? 17 : 0;
         }
       };
@@ -255,7 +286,11 @@ function compile(info: ScapEventInfo): CodeMapper {
       setters.push(
         i === 0
           ? (e, ev, j) => {
-              if (ev.paramLen[j] >= 2) e.type = syscallName(ev.view.getUint16(ev.paramOff[j], true));
+              if (ev.paramLen[j] < 2) return;
+              const sc = ev.view.getUint16(ev.paramOff[j], true);
+              e.type = syscallName(sc);
+              // The code itself stays a parameter (evt.arg.ID, evt.arg[0]).
+              ((e.extra ??= {}) as Record<string, string>).ID = String(sc);
             }
           : extraSetter(p.name, p.type, p.fmt, info, i),
       );
@@ -266,7 +301,7 @@ function compile(info: ScapEventInfo): CodeMapper {
     let setter: Setter | null = null;
     if (mapped && !(enter && mapped.col === 'res') && !used.has(mapped.col)) {
       if (mapped.render === 'tuple' || mapped.col === 'tuple') {
-        if (p.type === PT.SOCKTUPLE) setter = tupleSetter;
+        if (p.type === PT.SOCKTUPLE) setter = tupleSetterFor(p.name);
         for (const c of ['sock_family', 'sip', 'sport', 'dip', 'dport', 'path']) columns.add(c);
       } else if (mapped.render === 'addr') {
         if (p.type === PT.SOCKADDR) setter = sockaddrSetter;
@@ -286,7 +321,8 @@ function compile(info: ScapEventInfo): CodeMapper {
   if (post) for (const c of ['fd_type', 'l4proto']) columns.add(c);
   columns.add('extra'); // block comments, EVF flags
   for (const own of ['ts', 'num', 'type', 'dir', 'cpu', 'tid', 'res', 'latency']) columns.delete(own);
-  return { type: generic ? 'syscall' : info.name, dir: info.dir, setters, post, paired, columns: [...columns] };
+  const latest = !generic && latestCode(info.name, info.dir) === info.code;
+  return { type: generic ? 'syscall' : info.name, dir: info.dir, setters, post, paired, columns: [...columns], latest };
 }
 
 export class EventMapper {
@@ -307,14 +343,21 @@ export class EventMapper {
     if (m.post !== null) m.post(e);
     if (ev.flags !== 0) ((e.extra ??= {}) as Record<string, string>).scap_flags = String(ev.flags);
     if (ev.comment !== null) ((e.extra ??= {}) as Record<string, string>).comment = ev.comment;
+    let completed = false;
     if (m.dir === '>') {
       if (m.paired) this.enters.set(ev.tid, { row: e, columns: m.columns });
     } else {
       const enter = this.enters.get(ev.tid);
       if (enter !== undefined) {
         this.enters.delete(ev.tid);
-        if (enter.row.type === e.type) completeExit(e, enter.row, enter.columns);
+        if (enter.row.type === e.type) completed = completeExit(e, enter.row, enter.columns);
       }
+    }
+    // Rows that do not show their event's parameters by the newest layout alone name theirs.
+    const nparams = ev.nparams < ev.info.params.length ? ev.nparams : ev.info.params.length;
+    if (!m.latest || nparams < ev.info.params.length || completed) {
+      // A copy: an exit row may share its enter row's map.
+      e.extra = { ...(e.extra as Record<string, string> | undefined), [LAYOUT_KEY]: `${code}:${nparams}` };
     }
     return e as unknown as TraceEvent;
   }
@@ -325,19 +368,39 @@ export class EventMapper {
   }
 }
 
-function completeExit(e: Row, enter: Row, columns: readonly string[]): void {
+/** Fills what the exit row lacks from its enter row; true when anything was taken. */
+function completeExit(e: Row, enter: Row, columns: readonly string[]): boolean {
+  let taken = false;
   for (let i = 0; i < columns.length; i++) {
     const key = columns[i];
     const v = enter[key];
     if (v === undefined) continue;
     if (key === 'extra') {
-      // The exit's own values win; the enter row is done with, its map can be shared.
+      // The exit's own values win; the enter row is done with, its map can be shared (the
+      // exit's layout marker is set on a copy). The enter's layout marker is its own.
+      const from = v as Record<string, string>;
       const own = e.extra as Record<string, string> | undefined;
-      if (own === undefined) e.extra = v;
-      else for (const k in v as Record<string, string>) if (own[k] === undefined) own[k] = (v as Record<string, string>)[k];
+      if (own === undefined) {
+        if (from[LAYOUT_KEY] === undefined) e.extra = from;
+        else {
+          const copy = { ...from };
+          delete copy[LAYOUT_KEY];
+          e.extra = copy;
+        }
+        taken = true;
+      } else {
+        for (const k in from) {
+          if (own[k] === undefined && k !== LAYOUT_KEY) {
+            own[k] = from[k];
+            taken = true;
+          }
+        }
+      }
     } else if (e[key] === undefined) {
       e[key] = v;
+      taken = true;
     }
   }
   if (e.ts >= enter.ts) e.latency = e.ts - enter.ts;
+  return taken;
 }

@@ -8,6 +8,15 @@ import type { ColumnName } from './columns.js';
  * `evt.args` through it. Parameters not listed go to the `extra` column under their own name.
  */
 
+/**
+ * `extra` key naming the .scap event layout a row was read from, as `code:nparams` (event code
+ * of src/scap/event-table.ts, number of parameters the event had), set by the .scap reader when
+ * the layout is not the newest one of the row's type and direction at full length, or when an
+ * exit row was completed with its enter event's values: evt.args then lists that layout's own
+ * parameters, as libsinsp shows the event.
+ */
+export const LAYOUT_KEY = 'scap_layout';
+
 export type ParamRender = 'num' | 'str' | 'fd' | 'res' | 'openflags' | 'cloneflags' | 'prot' | 'mode' | 'tuple' | 'addr' | 'list' | 'bytes';
 
 export interface Param {

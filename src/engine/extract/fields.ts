@@ -6,6 +6,7 @@ import type { Cursor } from '../cursor.js';
 import { basename, dirname } from '../state/paths.js';
 import type { FdInfo, ThreadInfo } from '../state/types.js';
 import { argRaw, argText, argsText } from './params.js';
+import { withSinspRules } from './sinsp-fields.js';
 import { l4protoName, renderCaps, renderDatetime, renderIso8601, renderRes, renderTime, sockFamilyName } from './render.js';
 
 /**
@@ -218,7 +219,8 @@ function headerFirst(col: 'comm' | 'pid' | 'ppid' | 'vpid', kind: 'str' | 'num',
   };
 }
 
-export const EXTRACTORS: Record<string, Factory> = {
+// fd.*, user.* and group.* follow libsinsp's rules where they need the event table (sinsp-fields.ts).
+export const EXTRACTORS: Record<string, Factory> = withSinspRules({
   // --- evt ----------------------------------------------------------------------------------
   'evt.num': () => (c) => c.big(COL.num),
   'evt.time': () => (c) => renderTime(c.ts()),
@@ -284,7 +286,7 @@ export const EXTRACTORS: Record<string, Factory> = {
   'proc.exe': procField((t) => known(t.exe)),
   'proc.exepath': procField((t) => known(t.exepath)),
   'proc.args': procField((t) => t.args.join(' ')),
-  'proc.cmdline': procField((t) => cmdline(t)),
+  'proc.cmdline': procField((t) => known(cmdline(t))),
   'proc.cmdnargs': procField((t) => t.args.length),
   'proc.cmdlenargs': procField((t) => t.args.reduce((n, a) => n + a.length, 0)),
   'proc.pid': headerFirst('pid', 'num', (t) => t.pid),
@@ -515,7 +517,7 @@ export const EXTRACTORS: Record<string, Factory> = {
     const own = Object.entries(labels).filter(([k]) => !k.startsWith('io.kubernetes.') && k !== 'ip');
     return own.length ? own.map(([k, v]) => `${k}:${v}`).join(', ') : undefined;
   }),
-};
+});
 
 function imageParts(image: string | undefined): { repository?: string; tag?: string } {
   if (!image) return {};

@@ -19,30 +19,35 @@ const AT_FDCWD = -100;
 
 function emptyThread(tid: number): ThreadInfo {
   return {
-    tid, pid: tid, ppid: 0, vtid: tid, vpid: tid, comm: '', exe: '', exepath: '', args: [], env: [], cwd: '', tty: 0, pgid: 0, sid: 0,
-    uid: 0, gid: 0, euid: 0, egid: 0, loginuid: -1, capInheritable: 0n, capPermitted: 0n, capEffective: 0n, exeFlags: 0,
+    tid, pid: tid, ppid: -1, vtid: tid, vpid: tid, comm: '', exe: '', exepath: '', args: [], env: [], cwd: '', tty: 0, pgid: 0, sid: 0,
+    uid: 0xffffffff, gid: 0xffffffff, euid: 0xffffffff, egid: 0xffffffff, loginuid: -1, capInheritable: 0n, capPermitted: 0n, capEffective: 0n, exeFlags: 0,
     exeIno: 0n, exeCtime: 0n, exeMtime: 0n, cgroup: '', containerId: 'host', startTs: 0n,
   };
 }
 
-/** Copies the header columns every syscall row carries into the thread (they are the truth at that time). */
-function refreshFromHeader(c: Cursor, t: ThreadInfo): void {
+/**
+ * Copies the header columns every syscall row carries into the thread (they are the truth at that
+ * time); `creds` false leaves the credentials alone.
+ */
+function refreshFromHeader(c: Cursor, t: ThreadInfo, creds = true): void {
   const pid = c.num(COL.pid);
   if (pid !== undefined) t.pid = pid;
   const ppid = c.num(COL.ppid);
   if (ppid !== undefined) t.ppid = ppid;
   const comm = c.str(COL.comm);
   if (comm !== undefined) t.comm = comm;
-  const uid = c.num(COL.uid);
-  if (uid !== undefined) t.uid = uid;
-  const gid = c.num(COL.gid);
-  if (gid !== undefined) t.gid = gid;
-  const euid = c.num(COL.euid);
-  if (euid !== undefined) t.euid = euid;
-  const egid = c.num(COL.egid);
-  if (egid !== undefined) t.egid = egid;
-  const loginuid = c.num(COL.loginuid);
-  if (loginuid !== undefined) t.loginuid = loginuid;
+  if (creds) {
+    const uid = c.num(COL.uid);
+    if (uid !== undefined) t.uid = uid;
+    const gid = c.num(COL.gid);
+    if (gid !== undefined) t.gid = gid;
+    const euid = c.num(COL.euid);
+    if (euid !== undefined) t.euid = euid;
+    const egid = c.num(COL.egid);
+    if (egid !== undefined) t.egid = egid;
+    const loginuid = c.num(COL.loginuid);
+    if (loginuid !== undefined) t.loginuid = loginuid;
+  }
   const vtid = c.num(COL.vtid);
   if (vtid !== undefined) t.vtid = vtid;
   const vpid = c.num(COL.vpid);
@@ -177,6 +182,61 @@ function setTuple(c: Cursor, fd: FdInfo): void {
   fd.nameRaw = name;
 }
 
+const UNSPECIFIED = new Set(['0.0.0.0', '::']);
+const LOOPBACK = (ip: string) => ip === '::1' || ip.startsWith('127.');
+
+/**
+ * A datagram socket (or one whose connection libsinsp missed) takes its addresses from the tuple
+ * of a successful sendto/sendmsg/recvfrom/recvmsg, as libsinsp's update_fd: a socket without a
+ * role becomes the client, unless the process owns the local port (then the server); the
+ * destination already known is kept; UDP when the transport is unknown. An unspecified source
+ * talking to a loopback address is that loopback address (libsinsp infers it from the machine's
+ * interfaces, which the trace does not keep).
+ */
+function learnTuple(state: ReplayState, c: Cursor, t: ThreadInfo, incoming: boolean): void {
+  let src = c.str('sip');
+  let dst = c.str('dip');
+  if (src === undefined || dst === undefined) return;
+  const num = c.num('fd');
+  const fd = num === undefined ? undefined : state.fds.get(t.pid)?.get(num);
+  if (!fd || (fd.type !== 'ipv4' && fd.type !== 'ipv6' && fd.type !== 'unknown')) return;
+  if (fd.name !== '' && fd.l4proto === 6) return;
+  let sport = c.num('sport') ?? 0;
+  let dport = c.num('dport') ?? 0;
+  if (UNSPECIFIED.has(src) && LOOPBACK(dst)) src = dst;
+  else if (UNSPECIFIED.has(dst) && LOOPBACK(src)) dst = src;
+  const family = c.num('sock_family');
+  if (fd.type === 'unknown') fd.type = socketType(family);
+  // The same connection seen from either side changes nothing.
+  if ((fd.cip === src && fd.cport === sport && fd.sip === dst && fd.sport === dport) || (fd.cip === dst && fd.cport === dport && fd.sip === src && fd.sport === sport)) return;
+  if (fd.l4proto === 0) fd.l4proto = 17;
+  const hadRole = fd.isServer || fd.connected || fd.cip !== '' || fd.sip !== '';
+  // Client → server order: outgoing data goes local → peer, incoming peer → local.
+  if (incoming) [src, sport, dst, dport] = [dst, dport, src, sport];
+  let server = fd.isServer;
+  if (!hadRole) {
+    const ownsPort = [...(state.fds.get(t.pid)?.values() ?? [])].some((o) => o.isServer && o.sport === sport && o !== fd);
+    server = ownsPort;
+  }
+  if (server) {
+    fd.isServer = true;
+    fd.cip = dst;
+    fd.cport = dport;
+    if (fd.sip === '') fd.sip = src;
+    if (fd.sport === 0) fd.sport = sport;
+  } else {
+    fd.cip = src;
+    fd.cport = sport;
+    if (fd.sip === '') fd.sip = dst;
+    if (fd.sport === 0) fd.sport = dport;
+  }
+  if (family !== undefined) fd.sockFamily = family;
+  const name = fdNameOfTuple(fd);
+  if (fd.name !== '' && fd.name !== name) fd.nameChanged = true;
+  fd.name = name;
+  fd.nameRaw = name;
+}
+
 const FD_TYPE_OF: Record<string, FdType> = {
   eventfd: 'event', eventfd2: 'event', signalfd: 'signalfd', signalfd4: 'signalfd', timerfd_create: 'timerfd',
   inotify_init: 'inotify', inotify_init1: 'inotify', epoll_create: 'eventpoll', epoll_create1: 'eventpoll',
@@ -249,6 +309,12 @@ function applySnapshot(state: ReplayState, c: Cursor, type: string): void {
   }
 }
 
+/** A clone/fork exit in the calling thread (it returns the child's id). */
+export function isCloneCaller(c: Cursor, type: string): boolean {
+  if (type !== 'clone' && type !== 'clone3' && type !== 'fork' && type !== 'vfork') return false;
+  return c.str('dir') !== '>' && (c.num('res') ?? 0) > 0;
+}
+
 /** Updates the state for what an event creates or changes; run before rules see it. */
 export function applyBefore(state: ReplayState, c: Cursor, type: string, isRecord: boolean): void {
   if (isRecord) {
@@ -256,7 +322,8 @@ export function applyBefore(state: ReplayState, c: Cursor, type: string, isRecor
     return;
   }
   const t = threadOf(state, c);
-  if (created || REFRESH_TYPES.has(type)) refreshFromHeader(c, t);
+  // The caller's return from clone/fork: libsinsp keeps its credentials (the ids are the child's).
+  if (created || REFRESH_TYPES.has(type)) refreshFromHeader(c, t, created || !isCloneCaller(c, type));
   const exit = c.str(COL.dir) !== '>';
   if (!exit) return;
   const res = c.num(COL.res);
@@ -332,9 +399,11 @@ export function applyBefore(state: ReplayState, c: Cursor, type: string, isRecor
         fd = newFd(num, socketType(c.num(COL.sock_family)), '');
         table.set(num, fd);
       }
+      // A non-blocking connect returns EINPROGRESS (-115) and still connects; libsinsp leaves
+      // the fd as it was after a failed one.
+      if (!ok && res !== -115) return;
       setTuple(c, fd);
-      // A non-blocking connect returns EINPROGRESS (-115) and still connects.
-      if (ok || res === -115) fd.connected = true;
+      fd.connected = true;
       return;
     }
     case 'accept':
@@ -344,17 +413,33 @@ export function applyBefore(state: ReplayState, c: Cursor, type: string, isRecor
       fd.isServer = true;
       fd.connected = true;
       setTuple(c, fd);
+      // libsinsp takes an accepted inet socket for TCP.
+      if ((fd.type === 'ipv4' || fd.type === 'ipv6') && fd.l4proto === 0) fd.l4proto = 6;
       fdTable(state, t.pid).set(res, fd);
       return;
     }
-    case 'bind':
+    case 'bind': {
+      const num = c.num(COL.fd);
+      const fd = num === undefined ? undefined : state.fds.get(t.pid)?.get(num);
+      if (!fd || !ok) return;
+      const ip = c.str(COL.dip);
+      if (ip !== undefined) {
+        // As libsinsp: the socket is named after its address; a port makes it a server socket.
+        const port = c.num(COL.dport) ?? 0;
+        if (port > 0) {
+          fd.isServer = true;
+          fd.sip = ip;
+          fd.sport = port;
+        }
+        fd.name = `${ip}:${port}`;
+        fd.nameRaw = fd.name;
+      } else if (c.has(COL.path)) setTuple(c, fd);
+      return;
+    }
     case 'listen': {
       const num = c.num(COL.fd);
       const fd = num === undefined ? undefined : state.fds.get(t.pid)?.get(num);
-      if (fd) {
-        fd.isServer = true;
-        if (c.has(COL.sip) || c.has(COL.dip) || c.has(COL.path)) setTuple(c, fd);
-      }
+      if (fd) fd.isServer = true;
       return;
     }
     case 'dup':
@@ -376,6 +461,13 @@ export function applyBefore(state: ReplayState, c: Cursor, type: string, isRecor
       const table = fdTable(state, t.pid);
       const kind: FdType = type === 'socketpair' ? 'unix' : 'pipe';
       for (const num of [c.num(COL.fd), c.num(COL.fd2)]) if (num !== undefined) table.set(num, newFd(num, kind, c.str(COL.path) ?? ''));
+      return;
+    }
+    case 'sendto':
+    case 'sendmsg':
+    case 'recvfrom':
+    case 'recvmsg': {
+      if (ok) learnTuple(state, c, t, type === 'recvfrom' || type === 'recvmsg');
       return;
     }
     case 'chdir':
@@ -413,6 +505,9 @@ export function applyAfter(state: ReplayState, c: Cursor, type: string): void {
     case 'exit':
     case 'exit_group':
     case 'procexit': {
+      // In a .scap capture exit and exit_group are enter events a procexit follows: libsinsp
+      // keeps the thread until then.
+      if (type !== 'procexit' && c.str('dir') === '>') return;
       const tid = c.tid();
       const t = state.threads.get(tid);
       if (!t) return;
@@ -441,11 +536,13 @@ export const STATEFUL_TYPES: ReadonlySet<string> = new Set([
   'clone', 'clone3', 'fork', 'vfork', 'execve', 'execveat', 'open', 'openat', 'openat2', 'creat', 'open_by_handle_at',
   'memfd_create', 'socket', 'connect', 'accept', 'accept4', 'bind', 'listen', 'dup', 'dup2', 'dup3', 'fcntl', 'pipe',
   'pipe2', 'socketpair', 'chdir', 'fchdir', 'prctl', 'close', 'close_range', 'exit', 'exit_group', 'procexit',
+  'sendto', 'sendmsg', 'recvfrom', 'recvmsg',
 ]);
 
 /**
  * Stateful types whose events change nothing (beyond registering a new thread) unless this
- * column is set: fcntl creates an fd only as F_DUPFD / F_DUPFD_CLOEXEC (`fd2` set). Replay
+ * column is set: fcntl creates an fd only as F_DUPFD / F_DUPFD_CLOEXEC (`fd2` set), sendto,
+ * sendmsg, recvfrom and recvmsg name a socket only with a tuple (`sip` set). Replay
  * treats the others like events of stateless types.
  */
-export const STATE_ONLY_WITH: Readonly<Record<string, ColumnName>> = { fcntl: 'fd2' };
+export const STATE_ONLY_WITH: Readonly<Record<string, ColumnName>> = { fcntl: 'fd2', sendto: 'sip', sendmsg: 'sip', recvfrom: 'sip', recvmsg: 'sip' };

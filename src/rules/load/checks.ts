@@ -28,7 +28,9 @@ export function ruleEventTypes(
   if (!all || (Array.isArray(all) && all.length === 0)) return undefined;
   try {
     const set = conditionEventTypes(expr, all as EventTypeTable);
-    return { types: new Set(set), tooMany: set.tooMany };
+    // A condition that does not restrict evt.type also matches types the table does not list
+    // (generic `<unknown>` events, syscalls named after a newer table): replay reads `matchesAll`.
+    return { types: Object.assign(new Set(set), { matchesAll: set.matchesAll }), tooMany: set.tooMany };
   } catch (e) {
     if (isConditionError(e)) return undefined; // reported by checkRuleCondition already
     throw e;

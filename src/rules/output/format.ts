@@ -205,6 +205,11 @@ export interface OutputFieldValue {
 export interface CompiledOutput {
   /** Render the whole output line for one event. */
   format(cursor: unknown): string;
+  /**
+   * The line as sysdig prints it with `-p`: undefined when a field has no value and the format
+   * does not start with `*` (sysdig skips such events; Falco prints `<NA>`, see `format`).
+   */
+  formatComplete(cursor: unknown): string | undefined;
   /** The distinct fields of the format, for JSON `output_fields` (untransformed first, as Falco). */
   fields: OutputFieldValue[];
   /** Values of `fields` for one event, rendered as strings (`<NA>` when missing). */
@@ -220,6 +225,8 @@ export interface OutputExtractorProvider {
 export function compileOutput(format: string, catalog: FieldCatalog, provider: OutputExtractorProvider): CompiledOutput {
   const parsed = parseOutput(format, catalog);
   const renderers: Array<(c: unknown) => string> = [];
+  /** Extractors of the format's field tokens, to tell whether every value is there. */
+  const extractors: Array<(c: unknown) => unknown> = [];
   const fields: OutputFieldValue[] = [];
   const byKey = new Map<string, (c: unknown) => string>();
   for (const t of parsed.tokens) {
@@ -229,6 +236,7 @@ export function compileOutput(format: string, catalog: FieldCatalog, provider: O
       continue;
     }
     const ex = provider.extractor(t.field, t.arg);
+    extractors.push(ex);
     const raw = (c: unknown): string => renderValue(ex(c), t.field, t.arg);
     const tr = transformer(t.transforms);
     const shown = tr
@@ -251,6 +259,12 @@ export function compileOutput(format: string, catalog: FieldCatalog, provider: O
   }
   return {
     format: (c) => {
+      let s = '';
+      for (const r of renderers) s += r(c);
+      return s;
+    },
+    formatComplete: (c) => {
+      if (parsed.requireAll) for (const ex of extractors) if (ex(c) == null) return undefined;
       let s = '';
       for (const r of renderers) s += r(c);
       return s;

@@ -1,0 +1,237 @@
+import { EC, EF } from '../../scap/event-table.js';
+import type { Cursor } from '../cursor.js';
+import { eventFdNumber } from '../cursor.js';
+import { isCloneCaller } from '../state/apply.js';
+import { resolvePath } from '../state/paths.js';
+import type { FdInfo } from '../state/types.js';
+import { eventInfoOf, fdTypeChar } from './event-args.js';
+
+/**
+ * Fields whose libsinsp rules need the event table. evt.category, evt.is_io*, evt.io_dir and
+ * evt.is_wait come from the event's table category and flags. user.* and group.* of a clone caller's return
+ * come from its thread (the event's ids are the child's).
+ *
+ * fd.num, fd.name, fd.type and fd.typechar as libsinsp (current libs, sinsp_filter_check_fd)
+ * gives them: only on events whose table entry creates, uses or destroys an fd; the number is
+ * the thread's "last event fd" (an enter event's fd argument, or -1 when it has none; an exit's
+ * new fd, or the fd it acted on); without a known fd, the name comes from the event itself
+ * (open, creat, accept, connect exits; "" for other exits) and the type letter from the event
+ * type. Rows of types the event table does not know keep tsfalco's own rules.
+ */
+
+type Extractor = (c: Cursor) => unknown;
+type Factory = (arg: string | undefined) => Extractor;
+
+const FD_EVENT = EF.CREATES_FD | EF.USES_FD | EF.DESTROYS_FD;
+
+/** Whether fd fields apply to the row (undefined: the type is not in the event table). */
+function isFdEvent(c: Cursor): boolean | undefined {
+  const info = eventInfoOf(c);
+  return info === undefined ? undefined : (info.flags & FD_EVENT) !== 0;
+}
+
+/** libsinsp's m_lastevent_fd for the row. */
+function lastEventFd(c: Cursor): number {
+  if (c.str('dir') === '>') {
+    const info = eventInfoOf(c);
+    return info && info.flags & EF.USES_FD ? (c.num('fd') ?? -1) : -1;
+  }
+  // pipe and socketpair add both their fds: the second is the last one.
+  const type = c.type();
+  if ((type === 'pipe' || type === 'pipe2' || type === 'socketpair') && c.num('res') === 0) return c.num('fd2') ?? c.num('fd') ?? -1;
+  return eventFdNumber(c) ?? -1;
+}
+
+function fdInfo(c: Cursor): FdInfo | undefined {
+  return c.fd();
+}
+
+/** The type letter libsinsp guesses from the event when it knows no fd (sinsp_evt::extract_typechar). */
+const TYPECHAR_OF_EVENT: Record<string, string> = {
+  openat: 'f', openat2: 'f', creat: 'f', socket: '4', accept: '4', accept4: '4', pipe: 'p', pipe2: 'p', eventfd: 'e', eventfd2: 'e',
+  signalfd: 's', signalfd4: 's', timerfd_create: 't', inotify_init: 'i', inotify_init1: 'i',
+};
+
+/** fd.name of an event whose fd libsinsp does not know (extract_fdname_from_event). */
+function nameFromEvent(c: Cursor): string | undefined {
+  if (c.str('dir') === '>') return undefined;
+  const type = c.type();
+  switch (type) {
+    case 'open':
+    case 'creat':
+    case 'accept':
+    case 'accept4':
+    case 'connect': {
+      if (type === 'accept' || type === 'accept4' || type === 'connect') {
+        const sip = c.str('sip');
+        const dip = c.str('dip');
+        if (sip === undefined && dip === undefined) return c.str('path') ?? '';
+        return `${sip ?? ''}:${c.num('sport') ?? 0}->${dip ?? ''}:${c.num('dport') ?? 0}`;
+      }
+      const path = c.str('path') ?? '';
+      const cwd = c.thread()?.cwd;
+      return path.startsWith('/') || !cwd ? path : resolvePath(cwd, path);
+    }
+    case 'openat':
+    case 'openat2': {
+      const path = c.str('path');
+      if (path === undefined) return undefined;
+      const dirfd = c.num('dirfd');
+      const t = c.thread();
+      const base = dirfd === undefined || dirfd === -100 ? t?.cwd : t && c.state.fds.get(c.num('pid') ?? t.pid)?.get(dirfd)?.name;
+      return path.startsWith('/') || !base ? path : resolvePath(base, path);
+    }
+    default:
+      return '';
+  }
+}
+
+/** The effective uid / gid of the event's thread; a clone caller's row names the child's, libsinsp keeps the caller's. */
+function euid(c: Cursor): number | undefined {
+  return (isCloneCaller(c, c.type()) ? undefined : c.num('euid')) ?? c.thread()?.euid;
+}
+
+function egid(c: Cursor): number | undefined {
+  return (isCloneCaller(c, c.type()) ? undefined : c.num('egid')) ?? c.thread()?.egid;
+}
+
+const CATEGORY_NAMES: Record<number, string> = {
+  [EC.UNKNOWN]: 'unknown', [EC.OTHER]: 'other', [EC.FILE]: 'file', [EC.NET]: 'net', [EC.IPC]: 'IPC', [EC.MEMORY]: 'memory',
+  [EC.PROCESS]: 'process', [EC.SLEEP]: 'sleep', [EC.SYSTEM]: 'system', [EC.SIGNAL]: 'signal', [EC.USER]: 'user', [EC.TIME]: 'time',
+  [EC.PROCESSING]: 'processing', [EC.WAIT]: 'wait', [EC.SCHEDULER]: 'scheduler', [EC.INTERNAL]: 'internal',
+};
+
+/** evt.category: the event's table category; I/O events by the kind of their fd (unknown without one). */
+function category(c: Cursor): string | undefined {
+  const info = eventInfoOf(c);
+  if (!info || info.id === 'GENERIC_E' || info.id === 'GENERIC_X') return undefined;
+  const cat = info.category & (EC.SYSCALL - 1);
+  if (cat === EC.IO_READ || cat === EC.IO_WRITE || cat === EC.IO_OTHER) {
+    const fd = c.fd();
+    switch (fd?.type) {
+      case 'file':
+      case 'directory':
+        return 'file';
+      case 'ipv4':
+      case 'ipv6':
+        return 'net';
+      case 'pipe':
+      case 'unix':
+      case 'event':
+      case 'signalfd':
+      case 'inotify':
+      case 'userfaultfd':
+        return 'ipc';
+      default:
+        return 'unknown';
+    }
+  }
+  return CATEGORY_NAMES[cat] ?? 'unknown';
+}
+
+/** An extractor from the event's table flags, or the given fallback for types the table does not know. */
+function byFlags(get: (flags: number) => unknown, fallback: Factory | undefined): Factory {
+  return (arg) => {
+    const other = fallback?.(arg);
+    return (c) => {
+      const info = eventInfoOf(c);
+      if (!info || info.id === 'GENERIC_E' || info.id === 'GENERIC_X') return other?.(c);
+      return get(info.flags);
+    };
+  };
+}
+
+/** Fields by event-table flags (evt.is_io…), falling back to tsfalco's own extractors. */
+function flagFields(extractors: Record<string, Factory>): Record<string, Factory> {
+  return {
+    'evt.is_io': byFlags((f) => (f & (EF.READS_FROM_FD | EF.WRITES_TO_FD)) !== 0, extractors['evt.is_io']),
+    'evt.is_io_read': byFlags((f) => (f & EF.READS_FROM_FD) !== 0, extractors['evt.is_io_read']),
+    'evt.is_io_write': byFlags((f) => (f & EF.WRITES_TO_FD) !== 0, extractors['evt.is_io_write']),
+    'evt.io_dir': byFlags((f) => (f & EF.WRITES_TO_FD ? 'write' : f & EF.READS_FROM_FD ? 'read' : undefined), extractors['evt.io_dir']),
+    'evt.is_wait': byFlags((f) => (f & EF.WAITS) !== 0, extractors['evt.is_wait']),
+  };
+}
+
+const OVERRIDES: Record<string, Factory> = {
+  'user.uid': () => (c) => euid(c),
+  'user.name': () => (c) => {
+    const uid = euid(c);
+    return uid === undefined ? undefined : (c.state.users.get(uid)?.name ?? (uid === 0 ? 'root' : undefined));
+  },
+  'group.gid': () => (c) => egid(c),
+  'group.name': () => (c) => {
+    const gid = egid(c);
+    return gid === undefined ? undefined : (c.state.groups.get(gid) ?? (gid === 0 ? 'root' : undefined));
+  },
+
+  'fd.num': () => (c) => {
+    const fdEvent = isFdEvent(c);
+    if (fdEvent === false) return undefined;
+    if (fdEvent === undefined) return c.fd()?.num ?? c.num('fd');
+    return lastEventFd(c);
+  },
+  'fd.name': () => (c) => {
+    const fdEvent = isFdEvent(c);
+    if (fdEvent === false) return undefined;
+    const fd = fdInfo(c);
+    if (fd) return fd.name;
+    return fdEvent === undefined ? undefined : nameFromEvent(c);
+  },
+  'fd.type': () => (c) => (isFdEvent(c) === false ? undefined : fdInfo(c)?.type),
+  'fd.typechar': () => (c) => {
+    const fdEvent = isFdEvent(c);
+    if (fdEvent === false) return undefined;
+    const fd = fdInfo(c);
+    if (fd) return fdTypeChar(fd);
+    return fdEvent === undefined ? undefined : (TYPECHAR_OF_EVENT[c.type()] ?? 'o');
+  },
+};
+
+/** An inet socket libsinsp knows no role of yet (not connected, accepted or bound to a port): it has no addresses. */
+function isRoleless(fd: FdInfo): boolean {
+  return (fd.type === 'ipv4' || fd.type === 'ipv6') && !fd.isServer && !fd.connected && fd.cip === '' && fd.sip === '';
+}
+
+/** A socket bound to a port (libsinsp's server socket type): it has a server side only. */
+function isBoundOnly(fd: FdInfo): boolean {
+  return (fd.type === 'ipv4' || fd.type === 'ipv6') && fd.isServer && !fd.connected;
+}
+
+/** Address fields libsinsp leaves empty for sockets without a role. */
+const ADDRESS_FIELDS = [
+  'fd.cip', 'fd.sip', 'fd.lip', 'fd.rip', 'fd.cport', 'fd.sport', 'fd.lport', 'fd.rport', 'fd.cnet', 'fd.snet', 'fd.lnet', 'fd.rnet',
+  'fd.l4proto', 'fd.cip.name', 'fd.sip.name', 'fd.lip.name', 'fd.rip.name', 'fd.cproto', 'fd.sproto', 'fd.lproto', 'fd.rproto',
+];
+/** … and those a server socket that accepted nothing has no value for (only its server side). */
+const CONNECTION_FIELDS = new Set(['fd.cip', 'fd.lip', 'fd.rip', 'fd.cport', 'fd.lport', 'fd.rport', 'fd.cnet', 'fd.lnet', 'fd.rnet', 'fd.cip.name', 'fd.lip.name', 'fd.rip.name', 'fd.cproto', 'fd.lproto', 'fd.rproto']);
+
+/**
+ * The syscall extractors with libsinsp's rules applied where they need the event table or
+ * socket roles: the fd, user and group overrides above, and address fields gated by the role.
+ */
+export function withSinspRules(extractors: Record<string, Factory>): Record<string, Factory> {
+  const fallbackCategory = extractors['evt.category'];
+  const out: Record<string, Factory> = {
+    ...extractors,
+    ...OVERRIDES,
+    ...flagFields(extractors),
+    'evt.category': (arg) => {
+      const other = fallbackCategory?.(arg);
+      return (c) => category(c) ?? other?.(c);
+    },
+  };
+  for (const name of ADDRESS_FIELDS) {
+    const inner = extractors[name];
+    if (!inner) continue;
+    const connectionOnly = CONNECTION_FIELDS.has(name);
+    out[name] = (arg) => {
+      const get = inner(arg);
+      return (c) => {
+        const fd = c.fd();
+        if (fd && (isRoleless(fd) || (connectionOnly && isBoundOnly(fd)))) return undefined;
+        return get(c);
+      };
+    };
+  }
+  return out;
+}
