@@ -10,6 +10,9 @@
  * so that a change in the machine's load (other work on a shared box) hits all of them alike;
  * the table shows medians, and the goal checks use ratios measured within the same repetition.
  *
+ * "helper only" is the kernel side and the helper with its stream read and thrown away: the part
+ * of tsfalco's cost that is not the Node side's.
+ *
  * Printed for each: the workload's time and slowdown (whole and per phase), its own CPU time
  * (the in-kernel cost of the traced syscalls lands there), events recorded and per second,
  * drops, bytes per event; for tsfalco also the Node side's records per CPU second (all of the
@@ -17,7 +20,9 @@
  * Needs root, eBPF, the built helper.
  *
  * Options (environment): BENCH_REPS (default 5), BENCH_FILES / BENCH_EXECS / BENCH_CONNS
- * (workload iterations, default 200000 / 2000 / 20000).
+ * (workload iterations, default 200000 / 2000 / 20000), BENCH_BASELINE_TSFALCO (the bin/run.js
+ * of another build of tsfalco, with its helper built: run as one more configuration, for
+ * before/after comparisons measured in the same run).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -25,8 +30,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCapture } from '../../src/capture/capture.js';
-import { capturePrerequisiteProblem } from '../../src/capture/helper.js';
-import { DEFAULT_SYSCALLS } from '../../src/capture/syscalls.js';
+import { capturePrerequisiteProblem, startHelper } from '../../src/capture/helper.js';
+import { DEFAULT_SYSCALLS, selectSyscalls } from '../../src/capture/syscalls.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const REPS = Number(process.env.BENCH_REPS ?? 5);
@@ -114,6 +119,28 @@ const bpftraceNoop: Config = {
   },
 };
 
+/** The kernel side and the helper alone: its stream is read and thrown away (no decoding, no trace). */
+const helperOnly: Config = {
+  name: 'tsfalco helper only (default, discarded)',
+  runs: [],
+  async run() {
+    const child = startHelper({ syscalls: selectSyscalls('default').helperArg, ringbufBytes: 8 << 20, follow: [], exclude: [process.pid], cgroupIds: [], env: false, snaplen: 0 });
+    let bytes = 0;
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', (c: Buffer) => {
+        bytes += c.length;
+        resolve(); // the hello record comes once the programs are attached
+      });
+      child.on('exit', () => reject(new Error('the helper exited')));
+    });
+    const start = bytes;
+    const phases = runWorkload();
+    child.kill('SIGTERM');
+    await waitForExit(child);
+    return { phases, bytes: bytes - start };
+  },
+};
+
 function tsfalco(events: string): Config {
   return {
     name: `tsfalco capture --events ${events}`,
@@ -131,6 +158,27 @@ function tsfalco(events: string): Config {
         nodeCpu: s.nodeCpuMs / 1000,
         helperCpu: s.helperCpuMs === null ? null : s.helperCpuMs / 1000,
       };
+    },
+  };
+}
+
+/** Another build of tsfalco (BENCH_BASELINE_TSFALCO), through its command line. */
+function otherTsfalco(runJs: string, events: string): Config {
+  return {
+    name: `baseline build --events ${events}`,
+    note: runJs,
+    runs: [],
+    async run() {
+      const out = join(tmp, 'baseline.arrow');
+      const child = spawn(process.execPath, [runJs, 'capture', '-o', out, '--force', '--events', events, '--', WORKLOAD, ...workloadArgs()], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr!.on('data', (c) => (stderr += c));
+      await waitForExit(child);
+      const events_ = Number(/: ([\d,]+) events in/.exec(stderr)?.[1].replace(/,/g, '') ?? NaN);
+      const drops = Number(/kernel side: [\d,]+ events, ([\d,]+) dropped/.exec(stderr)?.[1].replace(/,/g, '') ?? NaN);
+      const bytes = existsSync(out) ? statSync(out).size : NaN;
+      rmSync(out, { force: true });
+      return { phases: parsePhases(PHASES), events: events_, drops, bytes };
     },
   };
 }
@@ -220,7 +268,9 @@ async function main(): Promise<void> {
   const configs: Config[] = [noTracing];
   if (has('bpftrace')) configs.push(bpftraceNoop);
   else process.stdout.write('bpftrace: not installed, no no-op eBPF baseline\n');
-  configs.push(tsfalco('default'), tsfalco('all'));
+  configs.push(helperOnly, tsfalco('default'), tsfalco('all'));
+  const baseline = process.env.BENCH_BASELINE_TSFALCO;
+  if (baseline) configs.push(otherTsfalco(baseline, 'default'), otherTsfalco(baseline, 'all'));
   if (has('perf')) configs.push(perfRecord);
   else process.stdout.write('perf: not installed, skipped\n');
   const audit = auditd();
@@ -278,8 +328,8 @@ async function main(): Promise<void> {
   );
 
   // Goals (issue 4), as ratios within each repetition.
-  const def = configs.find((c) => c.name.endsWith('--events default'))!;
-  const all = configs.find((c) => c.name.endsWith('--events all'))!;
+  const def = configs.find((c) => c.name === 'tsfalco capture --events default')!;
+  const all = configs.find((c) => c.name === 'tsfalco capture --events all')!;
   const paired = (a: Config, b: Config) => median(a.runs.map((r, i) => r.phases.total / b.runs[i].phases.total));
   process.stdout.write('\ngoals:\n');
   if (configs.includes(bpftraceNoop)) {
@@ -289,6 +339,15 @@ async function main(): Promise<void> {
       `  slowdown at most 1.5x the no-op eBPF program's: tsfalco default ${fmt(median(slowdowns(def)), 2)}x, no-op ${fmt(median(slowdowns(bpftraceNoop)), 2)}x; ` +
         `tsfalco/no-op workload time ${fmt(ratio, 2)} → ${ok(ratio <= 1.5)} (added time over the no-op's added time: ${fmt(added, 1)}x)\n`,
     );
+    // The fork/exec loop's time varies most on a shared machine (by up to 2x between two untraced
+    // runs): the same ratio without it, and per phase.
+    const part = (c: Config, i: number) => c.runs[i].phases.files + c.runs[i].phases.sockets;
+    const noExec = median(def.runs.map((_, i) => part(def, i) / part(bpftraceNoop, i)));
+    const perPhase = (['files', 'execs', 'sockets'] as const)
+      .filter((k) => base.runs[0].phases[k] > 0)
+      .map((k) => `${k} ${fmt(median(def.runs.map((r, i) => r.phases[k] / bpftraceNoop.runs[i].phases[k])), 2)}`)
+      .join(', ');
+    process.stdout.write(`    the same without the fork/exec loop: ${fmt(noExec, 2)} → ${ok(noExec <= 1.5)}; per phase: ${perPhase}\n`);
   } else process.stdout.write('  slowdown vs a no-op eBPF program: not measured (no bpftrace)\n');
   for (const other of [perfRecord, audit]) {
     if (!other || !configs.includes(other)) {
@@ -313,6 +372,17 @@ async function main(): Promise<void> {
   const peak = Math.max(...loopRates);
   const nodeRate = Math.min(med(def, (r) => r.nodeRate), med(all, (r) => r.nodeRate));
   process.stdout.write(`  Node side: ${fmt(nodeRate)} records per CPU second (the lower of the two sets' medians) vs a peak of ${fmt(peak)} events/s recorded → ${nodeRate > peak ? 'Node keeps up' : 'Node is the bottleneck'}\n`);
+  const baseDef = configs.find((c) => c.name === 'baseline build --events default');
+  const baseAll = configs.find((c) => c.name === 'baseline build --events all');
+  if (baseDef && baseAll) {
+    const vsNoop = configs.includes(bpftraceNoop) ? fmt(paired(baseDef, bpftraceNoop), 2) : '—';
+    process.stdout.write(
+      `  baseline build, same checks: --events default/no-op workload time ${vsNoop}, this build/baseline ${fmt(paired(def, baseDef), 2)}; ` +
+        `--events all: ${fmt(baseAll.runs.reduce((s, r) => s + (r.drops ?? 0), 0))} drops in ${baseAll.runs.length} runs at ` +
+        `${fmt(median(baseAll.runs.map((r) => (5 * Number(FILES)) / r.phases.files)))} events/s in the file loop (median); ` +
+        `default set ${fmt(med(baseDef, (r) => r.bytes! / r.events!), 1)} bytes/event\n`,
+    );
+  }
   rmSync(tmp, { recursive: true, force: true });
 }
 
