@@ -238,20 +238,26 @@ function buildLayout(type: string, dir: string, marker: string | undefined): Lay
 
 /** The event-table entry of the event a row is: the layout it names, or the newest of its type and direction. */
 export function eventInfoOf(c: Cursor): ScapEventInfo | undefined {
-  const marker = c.extra()?.[LAYOUT_KEY];
-  if (marker !== undefined) return EVENT_TABLE[Number(marker.slice(0, marker.indexOf(':')))];
-  const dir = c.str('dir') === '>' ? '>' : '<';
+  // Asked by several fields of one event (fd.num, fd.name…): computed once per event.
+  if (c.stamp === infoStamp) return infoOf;
+  infoStamp = c.stamp;
+  const marker = c.has('extra') ? c.extra()?.[LAYOUT_KEY] : undefined;
+  if (marker !== undefined) return (infoOf = EVENT_TABLE[Number(marker.slice(0, marker.indexOf(':')))]);
+  const enter = c.str('dir') === '>';
   const type = c.type();
-  const key = `${type}\0${dir}`;
-  let code = latestCodes.get(key);
-  if (code === undefined) {
-    code = latestCode(type, dir) ?? -1;
-    latestCodes.set(key, code);
+  let codes = latestCodes.get(type);
+  if (codes === undefined) {
+    codes = [latestCode(type, '<') ?? -1, latestCode(type, '>') ?? -1];
+    latestCodes.set(type, codes);
   }
-  return code < 0 ? undefined : EVENT_TABLE[code];
+  const code = codes[enter ? 1 : 0];
+  return (infoOf = code < 0 ? undefined : EVENT_TABLE[code]);
 }
 
-const latestCodes = new Map<string, number>();
+let infoStamp = -1;
+let infoOf: ScapEventInfo | undefined;
+/** Newest exit and enter code of each type (-1: none). */
+const latestCodes = new Map<string, [number, number]>();
 
 const layouts = new Map<string, Layout>();
 
