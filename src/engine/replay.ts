@@ -1,10 +1,10 @@
 import { newRuleSetCompiler, type RuleSetCompiler, type RuleSetEvaluator } from '../rules/condition/index.js';
 import type { CompiledRule } from '../rules/load/index.js';
 import type { LazyBatch } from '../trace/columnar.js';
-import { type ColumnName, isRecordType, RECORD_TYPES } from '../trace/columns.js';
+import { isRecordType, RECORD_TYPES } from '../trace/columns.js';
 import type { DropMonitor } from './drops.js';
 import { openTrace, type TraceEnding, type TraceFile } from '../trace/reader.js';
-import { type BatchView, isSet, viewBatch, viewLazyBatch } from './batch-view.js';
+import { type BatchView, COLUMN_INDEX, isSet, viewBatch, viewLazyBatch } from './batch-view.js';
 import { Cursor } from './cursor.js';
 import { newSyscallProvider } from './extract/fields.js';
 import { syscallCatalog } from './fields/catalog.js';
@@ -118,7 +118,7 @@ export function replayTrace(input: string | TraceSource, options: ReplayOptions)
   const kindByCode: number[] = [];
   const typeByCode: string[] = [];
   const rulesByCode: (readonly CompiledRule[])[] = [];
-  const conditionByCode: ColumnName[] = [];
+  const conditionByCode: number[] = [];
   const evaluatorByCode: (RuleSetEvaluator | null)[] = [];
   const compiler = options.evaluation === 'per-rule' ? null : newRuleSetCompiler(syscallCatalog, newSyscallProvider());
   const matches: number[] = [];
@@ -151,7 +151,7 @@ export function replayTrace(input: string | TraceSource, options: ReplayOptions)
       const onlyWith = STATE_ONLY_WITH[type];
       if (list.length === 0 && onlyWith !== undefined) {
         kind = FULL_IF_SET;
-        conditionByCode[code] = onlyWith;
+        conditionByCode[code] = COLUMN_INDEX[onlyWith];
       } else kind = list.length > 0 || STATEFUL_TYPES.has(type) ? FULL : PLAIN;
     }
     kindByCode[code] = kind;
@@ -215,7 +215,7 @@ export function replayTrace(input: string | TraceSource, options: ReplayOptions)
           }
           setDeadline();
         }
-        if (kind === FULL_IF_SET) kind = isSet(view[conditionByCode[code]], row) ? FULL : PLAIN;
+        if (kind === FULL_IF_SET) kind = isSet(view.cols[conditionByCode[code]], row) ? FULL : PLAIN;
         if (kind === PLAIN) {
           // Only a thread seen for the first time changes the state (it is registered).
           if (tids === null) {
