@@ -113,6 +113,16 @@ describe('tsfalco replay', () => {
     expect(r.status).toBe(0);
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
     expect(r.stdout).toMatch(/^\d+ \d\d:\d\d:\d\d\.\d{9} \d nc \(2310\) < connect res=0 tuple=10\.0\.0\.5:40112->203\.0\.113\.50:4444/);
+    // -p with --filter: the line's format, as sysdig -r -p (missing values skip the event unless *)
+    const p = tsfalco(['replay', DEMO, '--filter', 'evt.type=connect and proc.name=nc', '-p', '%proc.name %evt.type %fd.name %evt.arg.fd %evt.res']);
+    expect(p.stdout).toBe('nc connect 10.0.0.5:40112->203.0.113.50:4444 <4t>10.0.0.5:40112->203.0.113.50:4444 SUCCESS\n');
+    const skipped = tsfalco(['replay', DEMO, '--filter', 'evt.type=connect and proc.name=nc', '-p', '%proc.name %evt.arg.data']);
+    expect(skipped.stdout).toBe('');
+    const starred = tsfalco(['replay', DEMO, '--filter', 'evt.type=connect and proc.name=nc', '-p', '*%proc.name %evt.arg.data']);
+    expect(starred.stdout).toBe('nc <NA>\n');
+    // with rules, -p keeps Falco's meaning: text appended to every rule's output
+    const appended = tsfalco(['replay', DEMO, ...UPSTREAM, '-p', 'extra=%proc.pid', '--no-summary', '-o', 'log_stderr=false']);
+    expect(appended.stdout).toMatch(/Sensitive file opened for reading .* extra=\d+\n/);
     const bad = tsfalco(['replay', DEMO, '--filter', 'evt.type=connect and']);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/^tsfalco: --filter: /);
