@@ -1,69 +1,11 @@
-import { PPM_CL, PPM_O } from '../../trace/flags.js';
+import { ERRNO_NAMES } from '../../scap/value-names.js';
 
-/** Falco's text renderings of flag sets, errnos, capabilities and times. */
+/** Falco's text renderings of errnos, capabilities and times (event arguments: event-args.ts). */
 
-const OPEN_FLAG_NAMES: [number, string][] = [
-  [PPM_O.CREAT, 'O_CREAT'], [PPM_O.APPEND, 'O_APPEND'], [PPM_O.DSYNC, 'O_DSYNC'], [PPM_O.EXCL, 'O_EXCL'],
-  [PPM_O.NONBLOCK, 'O_NONBLOCK'], [PPM_O.SYNC, 'O_SYNC'], [PPM_O.TRUNC, 'O_TRUNC'], [PPM_O.DIRECT, 'O_DIRECT'],
-  [PPM_O.DIRECTORY, 'O_DIRECTORY'], [PPM_O.LARGEFILE, 'O_LARGEFILE'], [PPM_O.CLOEXEC, 'O_CLOEXEC'], [PPM_O.TMPFILE, 'O_TMPFILE'],
-  [PPM_O.F_CREATED, 'O_F_CREATED'],
-];
-
-const openFlagsText = new Map<number, string>();
-
-/** Open flags as Falco prints them (`O_WRONLY|O_CREAT|O_TRUNC`); few distinct values, so cached. */
-export function renderOpenFlags(flags: number): string {
-  let text = openFlagsText.get(flags);
-  if (text === undefined) {
-    text = openFlagsUncached(flags);
-    if (openFlagsText.size < 4096) openFlagsText.set(flags, text);
-  }
-  return text;
-}
-
-function openFlagsUncached(flags: number): string {
-  const parts: string[] = [];
-  const access = flags & PPM_O.RDWR;
-  if (access === PPM_O.RDWR) parts.push('O_RDWR');
-  else if (access === PPM_O.WRONLY) parts.push('O_WRONLY');
-  else if (access === PPM_O.RDONLY) parts.push('O_RDONLY');
-  for (const [bit, name] of OPEN_FLAG_NAMES) if (flags & bit) parts.push(name);
-  return parts.length ? parts.join('|') : 'O_NONE';
-}
-
-const CLONE_FLAG_NAMES = Object.entries(PPM_CL).map(([name, bit]) => [bit, name] as const);
-
-export function renderCloneFlags(flags: number): string {
-  const parts = CLONE_FLAG_NAMES.filter(([bit]) => flags & bit).map(([, name]) => name);
-  return parts.join('|');
-}
-
-const PROT_NAMES: [number, string][] = [[1, 'PROT_READ'], [2, 'PROT_WRITE'], [4, 'PROT_EXEC'], [8, 'PROT_SEM'], [16, 'PROT_GROWSDOWN'], [32, 'PROT_GROWSUP'], [64, 'PROT_SAO']];
-
-export function renderProt(prot: number): string {
-  const parts = PROT_NAMES.filter(([bit]) => prot & bit).map(([, n]) => n);
-  return parts.length ? parts.join('|') : 'PROT_NONE';
-}
-
-const ERRNO = [
-  '', 'EPERM', 'ENOENT', 'ESRCH', 'EINTR', 'EIO', 'ENXIO', 'E2BIG', 'ENOEXEC', 'EBADF', 'ECHILD', 'EAGAIN', 'ENOMEM', 'EACCES',
-  'EFAULT', 'ENOTBLK', 'EBUSY', 'EEXIST', 'EXDEV', 'ENODEV', 'ENOTDIR', 'EISDIR', 'EINVAL', 'ENFILE', 'EMFILE', 'ENOTTY',
-  'ETXTBSY', 'EFBIG', 'ENOSPC', 'ESPIPE', 'EROFS', 'EMLINK', 'EPIPE', 'EDOM', 'ERANGE', 'EDEADLK', 'ENAMETOOLONG', 'ENOLCK',
-  'ENOSYS', 'ENOTEMPTY', 'ELOOP',
-];
-const ERRNO_HIGH: Record<number, string> = {
-  61: 'ENODATA', 62: 'ETIME', 71: 'EPROTO', 74: 'EBADMSG', 75: 'EOVERFLOW', 84: 'EILSEQ', 88: 'ENOTSOCK', 89: 'EDESTADDRREQ',
-  90: 'EMSGSIZE', 91: 'EPROTOTYPE', 92: 'ENOPROTOOPT', 93: 'EPROTONOSUPPORT', 94: 'ESOCKTNOSUPPORT', 95: 'EOPNOTSUPP',
-  97: 'EAFNOSUPPORT', 98: 'EADDRINUSE', 99: 'EADDRNOTAVAIL', 100: 'ENETDOWN', 101: 'ENETUNREACH', 103: 'ECONNABORTED',
-  104: 'ECONNRESET', 105: 'ENOBUFS', 106: 'EISCONN', 107: 'ENOTCONN', 110: 'ETIMEDOUT', 111: 'ECONNREFUSED',
-  113: 'EHOSTUNREACH', 114: 'EALREADY', 115: 'EINPROGRESS', 116: 'ESTALE', 122: 'EDQUOT', 125: 'ECANCELED',
-};
-
-/** evt.res: SUCCESS, or the errno's name for a negative return value. */
+/** evt.res: SUCCESS, or the errno's name for a negative return value (libsinsp's names; the number when it has none). */
 export function renderRes(res: number): string {
   if (res >= 0) return 'SUCCESS';
-  const e = -res;
-  return ERRNO[e] || ERRNO_HIGH[e] || `E${e}`;
+  return ERRNO_NAMES.get(-res) ?? String(res);
 }
 
 const CAP_NAMES = [
@@ -108,11 +50,6 @@ export function renderDatetime(ns: bigint, withNs = true): string {
 export function renderIso8601(ns: bigint): string {
   const p = parts(ns, true);
   return `${p.y}-${pad(p.mo)}-${pad(p.day)}T${pad(p.h)}:${pad(p.mi)}:${pad(p.s)}.${p.frac}+0000`;
-}
-
-/** File mode as Falco prints PT_MODE: octal with a leading 0. */
-export function renderMode(mode: number): string {
-  return '0' + mode.toString(8);
 }
 
 export function l4protoName(proto: number): string {
