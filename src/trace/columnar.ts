@@ -317,9 +317,11 @@ class Body {
     const hi = raw[4] | (raw[5] << 8) | (raw[6] << 16) | (raw[7] << 24);
     if (lo === -1 && hi === -1) return raw.subarray(8); // stored uncompressed
     const size = (lo >>> 0) + hi * 2 ** 32;
+    // LZ4 expands at most about 255 times: a larger announced size is damage, not data.
+    if (!(size >= 0 && size <= raw.length * 256 + 65536)) throw new ColumnarError(`buffer ${i}: implausible uncompressed length ${size}`);
     let out: Uint8Array;
     try {
-      out = decodeLz4Frame(raw.subarray(8), this.alloc);
+      out = decodeLz4Frame(raw.subarray(8), this.alloc, size);
     } catch (err) {
       throw new ColumnarError(`buffer ${i}: ${(err as Error).message}`);
     }
@@ -342,9 +344,18 @@ class Body {
     return new array(bytes.buffer as ArrayBuffer, bytes.byteOffset, count);
   }
 
+  /** Offsets of a variable-size column: non-decreasing, within its data (damage must not send a reader past it, or loop for ever). */
   offsets(buffer: number, rows: number, dataLength: number): Int32Array {
     const o = this.typed(buffer, Int32Array, 4, rows + 1) as Int32Array;
-    if (rows > 0 && (o[0] < 0 || o[rows] > dataLength || o[rows] < o[0])) throw new ColumnarError(`offsets buffer ${buffer} out of range`);
+    if (rows === 0) return o;
+    let previous = o[0];
+    if (previous < 0) throw new ColumnarError(`offsets buffer ${buffer} out of range`);
+    for (let i = 1; i <= rows; i++) {
+      const v = o[i];
+      if (v < previous) throw new ColumnarError(`offsets buffer ${buffer} out of order at ${i}`);
+      previous = v;
+    }
+    if (previous > dataLength) throw new ColumnarError(`offsets buffer ${buffer} out of range`);
     return o;
   }
 }
@@ -365,7 +376,15 @@ function fill(col: Column, body: Body, l: Layout, dictionaries: Map<number, Dict
     case 'dict': {
       const dict = dictionaries.get(l.dictionaryId!);
       if (!dict) throw new ColumnarError(`no dictionary ${l.dictionaryId} before this batch`);
-      const codes = body.typed(l.buffer + 1, l.array!, l.width!, rows);
+      const codes = body.typed(l.buffer + 1, l.array!, l.width!, rows) as ArrayLike<number>;
+      // Every code of a valid row must name an entry of the dictionary as it stands now.
+      const size = dict.size;
+      for (let i = 0; i < rows; i++) {
+        const code = codes[i];
+        if ((code < 0 || code >= size) && (valid === null || (valid[i >> 3] & (1 << (i & 7))) !== 0)) {
+          throw new ColumnarError(`dictionary code ${code} out of range (${size} entries)`);
+        }
+      }
       col.set(codes, valid, null, NO_CHILDREN, dict);
       return;
     }

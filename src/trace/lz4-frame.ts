@@ -88,7 +88,7 @@ interface FrameLayout {
   capacity: number;
 }
 
-function frameLayout(src: Uint8Array): FrameLayout {
+function frameLayout(src: Uint8Array, expected?: number): FrameLayout {
   if (src.length < 7 || u32(src, 0) !== MAGIC) throw new Error('not an LZ4 frame (bad magic number)');
   const flg = src[4];
   const bd = src[5];
@@ -116,6 +116,11 @@ function frameLayout(src: Uint8Array): FrameLayout {
     bound += word & 0x80000000 ? length : blockMax;
     j += 4 + length + (blockChecksum ? 4 : 0);
   }
+  if (expected !== undefined) {
+    // The caller knows the output size (Arrow's length prefix): a frame that says otherwise is damaged.
+    if (size >= 0 && size !== expected) throw new Error(`corrupt LZ4 frame: content size ${size}, ${expected} expected`);
+    return { start: i, blockChecksum, capacity: expected };
+  }
   return { start: i, blockChecksum, capacity: size >= 0 ? size : bound };
 }
 
@@ -125,8 +130,8 @@ export type OutputAllocator = (size: number) => Uint8Array;
 const newBuffer: OutputAllocator = (size) => new Uint8Array(size);
 
 /** Decodes a whole LZ4 frame (JavaScript only). */
-export function decodeLz4FrameJs(src: Uint8Array, alloc: OutputAllocator = newBuffer): Uint8Array {
-  const { start, blockChecksum, capacity } = frameLayout(src);
+export function decodeLz4FrameJs(src: Uint8Array, alloc: OutputAllocator = newBuffer, expected?: number): Uint8Array {
+  const { start, blockChecksum, capacity } = frameLayout(src, expected);
   const dst = alloc(capacity);
   let i = start;
   let out = 0;
@@ -184,8 +189,8 @@ function loadWasm(): WasmDecoder | null {
 const wasm = loadWasm();
 
 /** Decodes a whole LZ4 frame: the frame's bytes are copied into the module's memory, decoded there, and the output copied out. */
-function decodeLz4FrameWasm(w: WasmDecoder, src: Uint8Array, alloc: OutputAllocator): Uint8Array {
-  const { start, blockChecksum, capacity } = frameLayout(src);
+function decodeLz4FrameWasm(w: WasmDecoder, src: Uint8Array, alloc: OutputAllocator, expected?: number): Uint8Array {
+  const { start, blockChecksum, capacity } = frameLayout(src, expected);
   const dstAt = (src.length + 15) & ~7;
   const need = dstAt + capacity;
   if (w.heap.length < need) {
@@ -219,9 +224,12 @@ function decodeLz4FrameWasm(w: WasmDecoder, src: Uint8Array, alloc: OutputAlloca
   return result;
 }
 
-/** Decodes a whole LZ4 frame; `alloc` provides the output buffer (by default a new one). */
-export function decodeLz4Frame(src: Uint8Array, alloc: OutputAllocator = newBuffer): Uint8Array {
-  return wasm ? decodeLz4FrameWasm(wasm, src, alloc) : decodeLz4FrameJs(src, alloc);
+/**
+ * Decodes a whole LZ4 frame; `alloc` provides the output buffer (by default a new one);
+ * `expected`, when the caller knows it, is the output size (no more is written).
+ */
+export function decodeLz4Frame(src: Uint8Array, alloc: OutputAllocator = newBuffer, expected?: number): Uint8Array {
+  return wasm ? decodeLz4FrameWasm(wasm, src, alloc, expected) : decodeLz4FrameJs(src, alloc, expected);
 }
 
 /** Whether frames are decoded by the WebAssembly module (for tests and benchmarks). */
