@@ -147,22 +147,24 @@ interface Run {
   /** The whole command, from start to exit. */
   wallSeconds: number;
   peakKiB: number | null;
+  /** CPU seconds of the whole command (all its threads), when /usr/bin/time is there. */
+  cpuSeconds: number | null;
   alerts: number;
   outputHash: string;
 }
 
 const hasTime = existsSync(TIME);
 
-function timed(cmd: string, args: string[], stdoutFile: string): { status: number | null; stderr: string; wall: number; peakKiB: number | null } {
+function timed(cmd: string, args: string[], stdoutFile: string): { status: number | null; stderr: string; wall: number; peakKiB: number | null; cpu: number | null } {
   const fd = openSync(stdoutFile, 'w');
   const t0 = performance.now();
   const r = hasTime
-    ? spawnSync(TIME, ['-f', 'BENCH_TIME %M %e', cmd, ...args], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', maxBuffer: 1 << 28 })
+    ? spawnSync(TIME, ['-f', 'BENCH_TIME %M %e %U %S', cmd, ...args], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', maxBuffer: 1 << 28 })
     : spawnSync(cmd, args, { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', maxBuffer: 1 << 28 });
   const wall = (performance.now() - t0) / 1000;
   closeSync(fd);
-  const m = /BENCH_TIME (\d+) ([\d.]+)/.exec(r.stderr ?? '');
-  return { status: r.status, stderr: r.stderr ?? '', wall: m ? Number(m[2]) : wall, peakKiB: m ? Number(m[1]) : null };
+  const m = /BENCH_TIME (\d+) ([\d.]+) ([\d.]+) ([\d.]+)/.exec(r.stderr ?? '');
+  return { status: r.status, stderr: r.stderr ?? '', wall: m ? Number(m[2]) : wall, peakKiB: m ? Number(m[1]) : null, cpu: m ? Number(m[3]) + Number(m[4]) : null };
 }
 
 function replay(traces: string[], workers: number): Run {
@@ -178,6 +180,7 @@ function replay(traces: string[], workers: number): Run {
     replaySeconds: Number(m[2]),
     wallSeconds: r.wall,
     peakKiB: r.peakKiB,
+    cpuSeconds: r.cpu,
     alerts: num(m[4]),
     outputHash: createHash('sha256').update(readFileSync(out)).digest('hex'),
   };
@@ -190,8 +193,14 @@ function report(label: string, run: Run): void {
 }
 
 say(`rules: ${RULES.map((f) => f.slice(RULES_DIR.length + 1)).join(', ')}`);
+// What start-up and rule loading cost: the same command on the small demo trace.
+const fixed = replay([join(ROOT, 'fixtures/demo.arrow')], 1);
 const one = replay([TRACE], 1);
 report('replay, 1 worker', one);
+// The machine is shared: wall-clock rates follow what else runs. CPU time does much less: the
+// command's CPU seconds minus those of the same command on the demo trace (start-up, rules).
+const cpuRate = one.cpuSeconds !== null && fixed.cpuSeconds !== null ? one.events / Math.max(0.001, one.cpuSeconds - fixed.cpuSeconds) : null;
+if (cpuRate !== null) say(`  ${count(cpuRate)} events per CPU second of replay (the command's CPU time, all threads, less ${fixed.cpuSeconds!.toFixed(2)} s for start-up and rules): one idle core's rate`);
 const two = replay([TRACE, TRACE], 2);
 report('replay, 2 workers (the trace given twice)', two);
 const onceTwice = createHash('sha256').update(readFileSync(join(tmp, 'replay-1.out'))).update(readFileSync(join(tmp, 'replay-1.out'))).digest('hex');
@@ -200,7 +209,7 @@ say(`  2 workers / 1 worker: ${speedup.toFixed(2)}x; output ${two.outputHash ===
 
 const goalRate = 2_000_000;
 const rate = one.events / one.replaySeconds;
-say(`goal: 2,000,000 events/s on one worker with all upstream rules: ${rate >= goalRate ? 'met' : 'not met'} (${count(rate)})`);
+say(`goal: 2,000,000 events/s on one worker with all upstream rules: ${rate >= goalRate ? 'met' : 'not met'} on the wall clock now (${count(rate)})${cpuRate === null ? '' : `, ${cpuRate >= goalRate ? 'met' : 'not met'} per CPU second (${count(cpuRate)})`}`);
 if (one.peakKiB !== null) {
   const per10M = events >= 10_000_000 ? `measured over ${count(events)} events` : `extrapolated linearly from ${count(events)} events: ${mib((one.peakKiB * 10_000_000) / events)}`;
   say(`goal: peak memory under 1 GiB for 10 million events: ${one.peakKiB < 1 << 20 ? 'met' : 'not met'} (${mib(one.peakKiB)}, ${per10M})`);
