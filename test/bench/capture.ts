@@ -106,15 +106,25 @@ const bpftraceNoop: Config = {
   runs: [],
   async run() {
     const program = 'tracepoint:raw_syscalls:sys_enter {} tracepoint:raw_syscalls:sys_exit {} tracepoint:sched:sched_process_fork {} tracepoint:sched:sched_process_exit {}';
-    const child = spawn('bpftrace', ['-e', program], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn('bpftrace', ['-e', program], { stdio: ['ignore', 'pipe', 'pipe'] });
     await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (c: Buffer) => c.toString().includes('Attaching') && resolve());
-      child.on('exit', () => reject(new Error('bpftrace exited')));
+      // "Attaching N probes..." (stdout or stderr, by version); once in a while it does not come
+      // through at all although the probes are attached: then a still running bpftrace will do.
+      const seen = (c: Buffer) => c.toString().includes('Attaching') && resolve();
+      child.stdout!.on('data', seen);
+      child.stderr!.on('data', seen);
+      const timer = setTimeout(resolve, 20_000);
+      child.on('exit', () => {
+        clearTimeout(timer);
+        reject(new Error('bpftrace exited'));
+      });
     });
     await sleep(1500); // "Attaching" is printed before the probes are attached
     const phases = runWorkload();
     child.kill('SIGINT');
+    const kill = setTimeout(() => child.kill('SIGKILL'), 10_000); // it once ignored SIGINT here
     await waitForExit(child);
+    clearTimeout(kill);
     return { phases };
   },
 };
