@@ -330,8 +330,8 @@ export function createColumnDecoder(names: ReadonlyMap<number, string>, writer: 
     comm3 = w3;
     commCode = commC[row];
   };
-  const dirCode = S.dir.intern('<');
-  const procexitCode = S.type.intern('procexit');
+  let dirCode = -1;
+  let procexitCode = -1; // interned at the first process exit, as decode.ts's rows would be
   const fdTypeCodes = new Map<string, number>();
   const setFdType = (row: number, text: string) => {
     let code = fdTypeCodes.get(text);
@@ -517,11 +517,13 @@ export function createColumnDecoder(names: ReadonlyMap<number, string>, writer: 
   };
 
   const syscall = (buf: Buffer, dv: DataView, base: number, size: number) => {
+    // The row first: a full batch goes out here, before this row's strings enter the dictionaries.
+    const row = writer.beginRow();
+    events++;
     const nr = dv.getUint16(base + 4, true);
     const plan = planOf(nr);
     const noExit = (buf[base + 3] & REC_F_NO_EXIT) !== 0;
-    const row = writer.beginRow();
-    events++;
+    if (dirCode < 0) dirCode = S.dir.intern('<');
     setTime(tsW, tsV, row, dv, base + 8);
     setNum(row);
     typeC[row] = plan.typeCode;
@@ -750,8 +752,10 @@ export function createColumnDecoder(names: ReadonlyMap<number, string>, writer: 
   const procexit = (buf: Buffer, dv: DataView, base: number) => {
     const row = writer.beginRow();
     events++;
+    if (dirCode < 0) dirCode = S.dir.intern('<');
     setTime(tsW, tsV, row, dv, base + 8);
     setNum(row);
+    if (procexitCode < 0) procexitCode = S.type.intern('procexit');
     typeC[row] = procexitCode;
     mark(typeV, row);
     dirC[row] = dirCode;

@@ -93,12 +93,45 @@ const POPCOUNT = Uint8Array.from({ length: 256 }, (_, i) => {
   return n;
 });
 
+type PooledArray = NumericArray | Uint8Array;
+
+/**
+ * The arrays a batch hands out (copies of the builder's, which go on to the next batch), reused
+ * once the batch has been written (BatchBuilder.recycle): a capture would otherwise allocate a
+ * few MB of ArrayBuffers per batch, and V8 answers that external memory with full collections.
+ */
+class Pool {
+  private spare: PooledArray[] = [];
+  private lent: PooledArray[] = [];
+
+  constructor(private readonly make: () => PooledArray) {}
+
+  /** src[0, length) copied into a pooled array. */
+  copy<A extends PooledArray>(src: A, length: number): A {
+    const out = (this.spare.pop() ?? this.make()) as A;
+    (out as unknown as { set(a: A): void }).set(src.subarray(0, length) as A);
+    this.lent.push(out);
+    return out.subarray(0, length) as A;
+  }
+
+  recycle(): void {
+    for (const a of this.lent) this.spare.push(a);
+    this.lent.length = 0;
+  }
+}
+
+/** Every pool of a builder, recycled together. */
+type Pools = Pool[];
+
 /** Validity bits; the count of valid rows is taken from the bits, so direct writers just set them. */
 class Validity {
   readonly bits: Uint8Array;
+  private readonly pool: Pool;
 
-  constructor(capacity: number) {
+  constructor(capacity: number, pools: Pools) {
     this.bits = new Uint8Array((capacity + 7) >> 3);
+    this.pool = new Pool(() => new Uint8Array(this.bits.length));
+    pools.push(this.pool);
   }
 
   mark(row: number): void {
@@ -112,7 +145,7 @@ class Validity {
     let valid = 0;
     for (let i = 0; i < bytes; i++) valid += POPCOUNT[bits[i]];
     const nullCount = length - valid;
-    const nullBitmap = nullCount === 0 ? new Uint8Array(0) : bits.slice(0, bytes);
+    const nullBitmap = nullCount === 0 ? new Uint8Array(0) : this.pool.copy(bits, bytes);
     bits.fill(0, 0, bytes);
     return { nullBitmap, nullCount };
   }
@@ -186,8 +219,10 @@ export function isSharedZeros(view: ArrayBufferView): boolean {
   return view.buffer === sharedZeros;
 }
 
-function numeric(type: DataType, values: NumericArray): Accumulator {
-  const validity = new Validity(values.length);
+function numeric(type: DataType, values: NumericArray, pools: Pools): Accumulator {
+  const validity = new Validity(values.length, pools);
+  const pool = new Pool(() => new (values.constructor as new (n: number) => NumericArray)(values.length));
+  pools.push(pool);
   const big = values instanceof BigInt64Array || values instanceof BigUint64Array;
   // Null slots are zeroed so that the same events always give the same bytes.
   const zero = (big ? 0n : 0) as never;
@@ -201,7 +236,7 @@ function numeric(type: DataType, values: NumericArray): Accumulator {
     finish(length) {
       const valid = validity.take(length);
       if (valid.nullCount === length) return makeData({ type: type as never, length, ...valid, data: zerosLike(values, length) } as never);
-      const data = values.slice(0, length);
+      const data = pool.copy(values, length);
       values.fill(zero, 0, length);
       return makeData({ type: type as never, length, ...valid, data } as never);
     },
@@ -218,9 +253,11 @@ function utf8Data(strings: readonly string[]): Data<Utf8> {
   return makeData({ type: new Utf8(), length: strings.length, nullCount: 0, valueOffsets, data: bytes.take() });
 }
 
-function dictionaryColumn(type: DataType, capacity: number): Accumulator {
-  const validity = new Validity(capacity);
+function dictionaryColumn(type: DataType, capacity: number, pools: Pools): Accumulator {
+  const validity = new Validity(capacity, pools);
   const indices = new Int32Array(capacity);
+  const pool = new Pool(() => new Int32Array(capacity));
+  pools.push(pool);
   const index = new Map<string, number>();
   const chunks: Data<Utf8>[] = [];
   let added: string[] = [];
@@ -247,15 +284,15 @@ function dictionaryColumn(type: DataType, capacity: number): Accumulator {
       const dictionary = new Vector<Utf8>([...chunks]);
       const valid = validity.take(length);
       if (valid.nullCount === length) return makeData({ type: type as never, length, ...valid, data: zerosLike(indices, length), dictionary } as never);
-      const data = indices.slice(0, length);
+      const data = pool.copy(indices, length);
       indices.fill(0, 0, length);
       return makeData({ type: type as never, length, ...valid, data, dictionary } as never);
     },
   };
 }
 
-function variableColumn(type: DataType, capacity: number, push: (bytes: Bytes, value: unknown) => void): Accumulator {
-  const validity = new Validity(capacity);
+function variableColumn(type: DataType, capacity: number, pools: Pools, push: (bytes: Bytes, value: unknown) => void): Accumulator {
+  const validity = new Validity(capacity, pools);
   const valueOffsets = new Int32Array(capacity + 1);
   const bytes = new Bytes();
   let filled = 0; // rows whose end offset is set
@@ -282,8 +319,8 @@ function variableColumn(type: DataType, capacity: number, push: (bytes: Bytes, v
 }
 
 /** List<Utf8> and Map<Utf8, Utf8>: offsets into a child built from all of the batch's items. */
-function nestedColumn(type: DataType, capacity: number, kind: 'strings' | 'map'): Accumulator {
-  const validity = new Validity(capacity);
+function nestedColumn(type: DataType, capacity: number, pools: Pools, kind: 'strings' | 'map'): Accumulator {
+  const validity = new Validity(capacity, pools);
   const valueOffsets = new Int32Array(capacity + 1);
   let keys: string[] = [];
   let values: string[] = [];
@@ -331,8 +368,8 @@ function nestedColumn(type: DataType, capacity: number, kind: 'strings' | 'map')
   };
 }
 
-function boolColumn(type: DataType, capacity: number): Accumulator {
-  const validity = new Validity(capacity);
+function boolColumn(type: DataType, capacity: number, pools: Pools): Accumulator {
+  const validity = new Validity(capacity, pools);
   const bits = new Uint8Array((capacity + 7) >> 3);
   const set = (row: number, value: unknown) => {
     if (value) bits[row >> 3] |= 1 << (row & 7);
@@ -349,33 +386,33 @@ function boolColumn(type: DataType, capacity: number): Accumulator {
   };
 }
 
-function accumulator(kind: ColumnKind, type: DataType, capacity: number): Accumulator {
+function accumulator(kind: ColumnKind, type: DataType, capacity: number, pools: Pools): Accumulator {
   switch (kind) {
     case 'timestamp':
     case 'int64':
-      return numeric(type, new BigInt64Array(capacity));
+      return numeric(type, new BigInt64Array(capacity), pools);
     case 'uint64':
-      return numeric(type, new BigUint64Array(capacity));
+      return numeric(type, new BigUint64Array(capacity), pools);
     case 'int32':
-      return numeric(type, new Int32Array(capacity));
+      return numeric(type, new Int32Array(capacity), pools);
     case 'uint32':
-      return numeric(type, new Uint32Array(capacity));
+      return numeric(type, new Uint32Array(capacity), pools);
     case 'int16':
-      return numeric(type, new Int16Array(capacity));
+      return numeric(type, new Int16Array(capacity), pools);
     case 'uint16':
-      return numeric(type, new Uint16Array(capacity));
+      return numeric(type, new Uint16Array(capacity), pools);
     case 'uint8':
-      return numeric(type, new Uint8Array(capacity));
+      return numeric(type, new Uint8Array(capacity), pools);
     case 'bool':
-      return boolColumn(type, capacity);
+      return boolColumn(type, capacity, pools);
     case 'string':
-      return dictionaryColumn(type, capacity);
+      return dictionaryColumn(type, capacity, pools);
     case 'binary':
-      return variableColumn(type, capacity, (bytes, v) => bytes.pushBytes(v as Uint8Array));
+      return variableColumn(type, capacity, pools, (bytes, v) => bytes.pushBytes(v as Uint8Array));
     case 'strings':
-      return nestedColumn(type, capacity, 'strings');
+      return nestedColumn(type, capacity, pools, 'strings');
     case 'map':
-      return nestedColumn(type, capacity, 'map');
+      return nestedColumn(type, capacity, pools, 'map');
   }
 }
 
@@ -386,6 +423,11 @@ export interface BatchBuilder {
   readonly capacity: number;
   /** The pending rows as a record batch (null when there are none). */
   take(): RecordBatch | null;
+  /**
+   * Says that the batches taken so far are no longer used (written out): their arrays serve the
+   * next batches. Without it every batch gets arrays of its own.
+   */
+  recycle(): void;
   /** Column storage for direct writes into the rows `addRow` hands out. */
   readonly stores: ColumnStores;
   /**
@@ -398,8 +440,9 @@ export interface BatchBuilder {
 export function createBatchBuilder(schema: Schema, capacity: number): BatchBuilder {
   const byName: Record<string, Accumulator> = Object.create(null);
   const stores: Record<string, ColumnStore> = Object.create(null);
+  const pools: Pools = [];
   const ordered = COLUMNS.map((col, i) => {
-    const acc = accumulator(col.kind, schema.fields[i].type, capacity);
+    const acc = accumulator(col.kind, schema.fields[i].type, capacity, pools);
     byName[col.name] = acc;
     stores[col.name] = acc.store;
     return acc;
@@ -411,6 +454,9 @@ export function createBatchBuilder(schema: Schema, capacity: number): BatchBuild
     },
     capacity,
     stores: stores as unknown as ColumnStores,
+    recycle() {
+      for (const pool of pools) pool.recycle();
+    },
     addRow() {
       if (rows >= capacity) throw new Error(`batch builder is full (${capacity} rows): take() first`);
       return rows++;

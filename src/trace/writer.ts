@@ -196,6 +196,7 @@ export function createTraceWriter(path: string, metadata: TraceMetadataInput, op
     if (!batch) return;
     arrow.write(batch);
     sink.commit();
+    builder.recycle(); // the batch is in the file: its arrays serve the next one
     batches++;
     if (options.fsync) fsyncSync(fd);
   };

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createColumnDecoder } from '../../src/capture/decode-columns.js';
@@ -8,8 +8,16 @@ import { openTrace } from '../../src/trace/reader.js';
 import { batchEvents } from '../../src/trace/rows.js';
 import { createTraceWriter } from '../../src/trace/writer.js';
 
-/** A helper stream decoded both ways (decode.ts's TraceEvents, decode-columns.ts's columns), each written to a trace and read back. */
-export function decodeBothWays(stream: Uint8Array, names: ReadonlyMap<number, string>, options: { chunk?: number; batchRows?: number } = {}): { reference: TraceEvent[]; columns: TraceEvent[] } {
+/**
+ * A helper stream decoded both ways (decode.ts's TraceEvents, decode-columns.ts's columns), each
+ * written to a trace (same metadata) and read back; the files' bytes too.
+ */
+export function decodeBothWays(
+  stream: Uint8Array,
+  names: ReadonlyMap<number, string>,
+  options: { chunk?: number; batchRows?: number } = {},
+): { reference: TraceEvent[]; columns: TraceEvent[]; referenceBytes: Buffer; columnsBytes: Buffer } {
+  const meta = { source: 'test', createdAt: '2026-01-01T00:00:00.000Z', host: 'test', kernel: 'test', tsfalcoVersion: 'test' };
   const dir = mkdtempSync(join(tmpdir(), 'tsfalco-decode-'));
   const chunk = options.chunk ?? 65536;
   const buf = Buffer.from(stream.buffer, stream.byteOffset, stream.byteLength);
@@ -22,7 +30,7 @@ export function decodeBothWays(stream: Uint8Array, names: ReadonlyMap<number, st
   };
   try {
     const a = join(dir, 'reference.arrow');
-    const wa = createTraceWriter(a, { source: 'test' }, { batchRows: options.batchRows });
+    const wa = createTraceWriter(a, meta, { batchRows: options.batchRows });
     let num = 0n;
     const ref = createDecoder(names, {
       hello() {},
@@ -38,7 +46,7 @@ export function decodeBothWays(stream: Uint8Array, names: ReadonlyMap<number, st
     wa.close();
 
     const b = join(dir, 'columns.arrow');
-    const wb = createTraceWriter(b, { source: 'test' }, { batchRows: options.batchRows });
+    const wb = createTraceWriter(b, meta, { batchRows: options.batchRows });
     const counter = { num: 0 };
     const col = createColumnDecoder(names, wb, counter, {
       hello() {},
@@ -48,7 +56,7 @@ export function decodeBothWays(stream: Uint8Array, names: ReadonlyMap<number, st
     });
     for (let at = 0; at < buf.length; at += chunk) col.push(buf.subarray(at, Math.min(buf.length, at + chunk)));
     wb.close();
-    return { reference: read(a), columns: read(b) };
+    return { reference: read(a), columns: read(b), referenceBytes: readFileSync(a), columnsBytes: readFileSync(b) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
