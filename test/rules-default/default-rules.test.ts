@@ -95,8 +95,10 @@ const CASES: { rule: string; fires: Ev[]; nearMiss: Ev[] }[] = [
   },
   {
     rule: 'TSF Setuid to Root by a Non-Root Process',
-    fires: [{ type: 'setuid', ...who('pwn', 205), id: 0n, res: 0n }],
-    nearMiss: [{ type: 'setuid', ...who('pwn', 205), id: 1000n, res: 0n }],
+    // The credentials after the call, as a capture records them: root, in alice's login session.
+    fires: [{ type: 'setuid', ...who('pwn', 205, { euid: 0 }), id: 0n, res: 0n }],
+    // A root service (no login session) taking back the root it had dropped.
+    nearMiss: [{ type: 'setuid', ...root('daemon', 205, { loginuid: -1 }), id: 0n, res: 0n }],
   },
   {
     rule: 'TSF Fileless Execution from Memory',
