@@ -110,7 +110,7 @@ export function replayTrace(input: string | TraceSource, options: ReplayOptions)
   const trace = typeof input === 'string' ? openTrace(input) : input;
   const path = trace.path;
   const started = performance.now();
-  const state = newReplayState(options.hostname ?? trace.metadata.host);
+  const state = newReplayState(options.hostname ?? trace.metadata.host, trace.metadata.bootTimeNs ?? 0n);
   const cursor = new Cursor(state);
   const rules = options.rules.filter((r) => r.match && r.source === 'syscall');
   const first = options.ruleMatching === 'first';

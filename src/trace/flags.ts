@@ -24,7 +24,13 @@ export const PPM_O = {
   CLOEXEC: 1 << 12,
   TMPFILE: 1 << 13,
   F_CREATED: 1 << 14,
+  /** The file is in the upper / lower layer of an overlayfs (PPM_FD_UPPER_LAYER, PPM_FD_LOWER_LAYER). */
+  FD_UPPER_LAYER: 1 << 15,
+  FD_LOWER_LAYER: 1 << 16,
 } as const;
+
+/** creat's separate `creat_flags` parameter (PPM_FD_UPPER_LAYER_CREAT, PPM_FD_LOWER_LAYER_CREAT). */
+export const PPM_CREAT = { UPPER_LAYER: 1 << 0, LOWER_LAYER: 1 << 1 } as const;
 
 /** Clone flags (clone, clone3, fork, vfork). */
 export const PPM_CL = {
@@ -51,6 +57,8 @@ export const PPM_CL = {
   CLONE_STOPPED: 1 << 26,
   CLONE_VFORK: 1 << 27,
   CLONE_NEWCGROUP: 1 << 28,
+  /** The new thread is not in the init pid namespace. */
+  CHILD_IN_PIDNS: 1 << 29,
 } as const;
 
 /** Executable properties (execve/execveat exit, `exe_flags`). */

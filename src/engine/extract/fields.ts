@@ -5,6 +5,8 @@ import { COL, COLUMN_INDEX } from '../batch-view.js';
 import type { Cursor } from '../cursor.js';
 import { basename, dirname } from '../state/paths.js';
 import type { FdInfo, ThreadInfo } from '../state/types.js';
+import { EC } from '../../scap/event-table.js';
+import { eventInfoOf } from './event-args.js';
 import { argRaw, argText, argsText } from './params.js';
 import { withSinspRules } from './sinsp-fields.js';
 import { l4protoName, renderCaps, renderDatetime, renderIso8601, renderRes, renderTime, sockFamilyName } from './render.js';
@@ -218,6 +220,96 @@ function headerFirst(col: 'comm' | 'pid' | 'ppid' | 'vpid', kind: 'str' | 'num',
       : (c) => c.num(i) ?? (c.thread() ? get(c.thread()!) : undefined);
   };
 }
+
+/**
+ * evt.buflen.*: the return value of an I/O exit (bytes read or written) when the event's fd is
+ * known, by the table category of the event (I/O read, I/O write, any I/O) and the kind of fd
+ * (any, a regular file, an IPv4/IPv6 socket) — sinsp_filter_check_event's extract_buflen.
+ */
+function ioBuflen(dir: 'in' | 'out' | 'any', kind: 'any' | 'file' | 'net'): Factory {
+  return () => (c) => {
+    const fd = c.fd();
+    if (!fd) return undefined;
+    const info = eventInfoOf(c);
+    if (!info) return undefined;
+    const cat = info.category & (EC.SYSCALL - 1);
+    if (dir === 'in' ? cat !== EC.IO_READ : dir === 'out' ? cat !== EC.IO_WRITE : (cat & EC.IO_READ) === 0) return undefined;
+    if (kind === 'file' && fd.type !== 'file') return undefined;
+    if (kind === 'net' && !isSocket(fd)) return undefined;
+    if (c.str(COL.dir) === '>') return undefined;
+    const res = c.num(COL.res);
+    return res !== undefined && res >= 0 ? res : undefined;
+  };
+}
+
+/** The thread group leader (libsinsp's main thread), the thread itself when unknown. */
+const mainThread = (c: Cursor, t: ThreadInfo) => (t.tid === t.pid ? t : (c.state.threads.get(t.pid) ?? t));
+/** A resource figure the trace may not hold (-1): no value then. */
+const figure = (n: number) => (n < 0 ? undefined : n);
+/** thread.vmsize / thread.vmrss: the process's figure on its main thread, 0 on other threads. */
+const mainOnly = (t: ThreadInfo, n: number, scale = 1) => (t.tid !== t.pid ? 0 : n < 0 ? undefined : n * scale);
+
+/** proc.fdusage: open fds as a percentage of the fd limit (get_fd_usage_pct_d), 0 without a limit. */
+function fdUsage(c: Cursor, t: ThreadInfo): number | undefined {
+  const limit = mainThread(c, t).fdlimit;
+  if (limit === -1) return undefined;
+  if (limit <= 0) return 0;
+  const open = c.state.fds.get(t.pid)?.size ?? 0;
+  return open <= limit ? (open * 100) / limit : 100;
+}
+
+/** thread.exectime / thread.totexectime: on switch events, the time since the last switch on that CPU; 0 on others. */
+function execTime(requireThread: boolean): Factory {
+  return () => {
+    const lastSwitch = new Map<number, bigint>();
+    return (c) => {
+      if (requireThread && !c.thread()) return undefined;
+      if (c.type() !== 'switch') return 0n;
+      const cpu = c.num(COL.cpu) ?? 0;
+      const ts = c.ts();
+      const last = lastSwitch.get(cpu);
+      lastSwitch.set(cpu, ts);
+      return last === undefined ? 0n : ts - last;
+    };
+  };
+}
+
+/**
+ * thread.cpu*: on procinfo events, the CPU time (user, system or both, from the event's cpu_usr
+ * and cpu_sys) since the thread's previous procinfo, capped at 100; 0 the first time.
+ */
+function threadCpu(user: boolean, system: boolean): Factory {
+  return () => {
+    const last = new WeakMap<ThreadInfo, number>();
+    return (c) => {
+      const t = c.thread();
+      if (!t || c.type() !== 'procinfo') return undefined;
+      const extra = c.extra() ?? {};
+      const total = (user ? Number(extra.cpu_usr ?? 0) : 0) + (system ? Number(extra.cpu_sys ?? 0) : 0);
+      const prev = last.get(t) ?? 0;
+      last.set(t, total);
+      return prev === 0 ? 0 : Math.min(total - prev, 100);
+    };
+  };
+}
+
+/** A container detail from the snapshot's extra map (what the container plugin asks the engine). */
+function containerDetail(key: string): Factory {
+  return threadField((t, c) => {
+    const v = c.state.containers.get(t.containerId)?.details[key];
+    return v === undefined || v === '' ? undefined : v;
+  });
+}
+
+function containerFlag(key: string): Factory {
+  return threadField((t, c) => {
+    const v = c.state.containers.get(t.containerId)?.details[key];
+    return v === 'true' ? true : v === 'false' ? false : undefined;
+  });
+}
+
+/** Fields whose data no tsfalco trace holds: no value, as Falco gives without the metadata. */
+const noValue: Factory = () => () => undefined;
 
 // fd.*, user.* and group.* follow libsinsp's rules where they need the event table (sinsp-fields.ts).
 export const EXTRACTORS: Record<string, Factory> = withSinspRules({
@@ -517,6 +609,91 @@ export const EXTRACTORS: Record<string, Factory> = withSinspRules({
     const own = Object.entries(labels).filter(([k]) => !k.startsWith('io.kubernetes.') && k !== 'ip');
     return own.length ? own.map(([k, v]) => `${k}:${v}`).join(', ') : undefined;
   }),
+
+  // --- fields no rule of the default rulesets uses: libsinsp's values where the trace has the data ---
+  'evt.pluginname': noValue, // plugin events only
+  'evt.plugininfo': noValue,
+  'evt.infra.docker.name': noValue, // docker infrastructure events only
+  'evt.infra.docker.container.id': noValue,
+  'evt.infra.docker.container.name': noValue,
+  'evt.infra.docker.container.image': noValue,
+  // Current libs give 0 for these deprecated latency fields on every event.
+  'evt.latency.quantized': () => () => 0,
+  'evt.wait_latency': () => () => 0n,
+  'evt.count.threadinfo': () => (c) => (c.type() === 'procinfo' ? 1 : 0),
+  'evt.count.procinfo': () => (c) => {
+    if (c.type() !== 'procinfo') return 0;
+    const t = c.thread();
+    return t && t.tid === t.pid ? 1 : 0;
+  },
+  // Decided by the provider's predicate hook (evt.around[T]=D); no value of its own.
+  'evt.around': noValue,
+  'evt.buflen.in': ioBuflen('in', 'any'),
+  'evt.buflen.out': ioBuflen('out', 'any'),
+  'evt.buflen.file': ioBuflen('any', 'file'),
+  'evt.buflen.file.in': ioBuflen('in', 'file'),
+  'evt.buflen.file.out': ioBuflen('out', 'file'),
+  'evt.buflen.net': ioBuflen('any', 'net'),
+  'evt.buflen.net.in': ioBuflen('in', 'net'),
+  'evt.buflen.net.out': ioBuflen('out', 'net'),
+  'proc.exe_ino.ctime_duration_pidns_start': threadField((t) => (t.pidnsStart > 0n && t.exeCtime > t.pidnsStart ? t.exeCtime - t.pidnsStart : undefined)),
+  'proc.pidns_init_start_ts': threadField((t) => (t.pidnsStart > 0n ? t.pidnsStart : undefined)),
+  'proc.fdlimit': threadField((t, c) => figure(mainThread(c, t).fdlimit)),
+  'proc.fdusage': threadField((t, c) => fdUsage(c, t)),
+  'proc.vmsize': threadField((t) => figure(t.vmsizeKb)),
+  'proc.vmrss': threadField((t) => figure(t.vmrssKb)),
+  'proc.vmswap': threadField((t) => figure(t.vmswapKb)),
+  'thread.pfmajor': threadField((t) => figure(t.pfmajor)),
+  'thread.pfminor': threadField((t) => figure(t.pfminor)),
+  'thread.vmsize': threadField((t) => mainOnly(t, t.vmsizeKb)),
+  'thread.vmrss': threadField((t) => mainOnly(t, t.vmrssKb)),
+  'thread.vmsize.b': threadField((t) => mainOnly(t, t.vmsizeKb, 1024)),
+  'thread.vmrss.b': threadField((t) => mainOnly(t, t.vmrssKb, 1024)),
+  'thread.nametid': threadField((t, c) => `${c.str(COL.comm) ?? t.comm}${c.tid()}`),
+  'thread.exectime': execTime(false),
+  'thread.totexectime': execTime(true),
+  'thread.cpu': threadCpu(true, true),
+  'thread.cpu.user': threadCpu(true, false),
+  'thread.cpu.system': threadCpu(false, true),
+  'fd.is_upper_layer': fdField((fd) => (fd.flags & PPM_O.FD_UPPER_LAYER) !== 0),
+  'fd.is_lower_layer': fdField((fd) => (fd.flags & PPM_O.FD_LOWER_LAYER) !== 0),
+  'container.image.id': containerDetail('image_id'),
+  'container.image.digest': threadField((t, c) => {
+    const ct = c.state.containers.get(t.containerId);
+    const at = ct?.image.indexOf('@') ?? -1;
+    return ct?.details.image_digest || (at >= 0 ? ct!.image.slice(at + 1) : undefined);
+  }),
+  'container.healthcheck': containerDetail('healthcheck'),
+  'container.liveness_probe': containerDetail('liveness_probe'),
+  'container.readiness_probe': containerDetail('readiness_probe'),
+  'container.cni.json': containerDetail('cni_json'),
+  'container.host_pid': containerFlag('host_pid'),
+  'container.host_network': containerFlag('host_network'),
+  'container.host_ipc': containerFlag('host_ipc'),
+  'container.info': noValue, // an output placeholder Falco drops
+  'k8s.pod.ip': threadField((t, c) => c.state.containers.get(t.containerId)?.labels['ip']),
+  'k8s.pod.cni.json': containerDetail('cni_json'),
+  // Deprecated: Falco's container plugin declares them and gives no value (the k8s client that
+  // filled them left libsinsp); no trace records them.
+  'k8s.ns.id': noValue,
+  'k8s.ns.label': noValue,
+  'k8s.ns.labels': noValue,
+  'k8s.rc.name': noValue,
+  'k8s.rc.id': noValue,
+  'k8s.rc.label': noValue,
+  'k8s.rc.labels': noValue,
+  'k8s.svc.name': noValue,
+  'k8s.svc.id': noValue,
+  'k8s.svc.label': noValue,
+  'k8s.svc.labels': noValue,
+  'k8s.rs.name': noValue,
+  'k8s.rs.id': noValue,
+  'k8s.rs.label': noValue,
+  'k8s.rs.labels': noValue,
+  'k8s.deployment.name': noValue,
+  'k8s.deployment.id': noValue,
+  'k8s.deployment.label': noValue,
+  'k8s.deployment.labels': noValue,
 });
 
 function imageParts(image: string | undefined): { repository?: string; tag?: string } {
@@ -641,6 +818,7 @@ export function newSyscallProvider() {
     predicate(field: FieldInfo, arg: string | undefined, pred: (value: unknown) => boolean, check: { op: string }): ((cursor: unknown) => boolean) | undefined {
       const shared = checks.get(check);
       if (shared) return shared;
+      if (field.name === 'evt.around') return aroundCheck(arg, check);
       const column = arg === undefined ? DICTIONARY_FIELDS[field.name] : undefined;
       let decide: (cursor: unknown) => boolean;
       if (column) {
@@ -708,6 +886,22 @@ export function newSyscallProvider() {
       checks.set(check, decide);
       return decide;
     },
+  };
+}
+
+/**
+ * evt.around[T]=D (libsinsp's TYPE_AROUND): true for events at most D milliseconds before or
+ * after the time T (ns since the epoch). Only `=` compares; other operators match nothing.
+ */
+function aroundCheck(arg: string | undefined, check: { op: string; right?: unknown }): ((cursor: unknown) => boolean) | undefined {
+  const right = check.right as { kind?: string; value?: string } | undefined;
+  if (check.op !== '=' && check.op !== '==') return () => false;
+  if (arg === undefined || !/^\d+$/.test(arg) || right?.kind !== 'value' || !/^\d+$/.test(right.value ?? '')) return () => false;
+  const at = BigInt(arg);
+  const delta = BigInt(right.value!) * 1_000_000n;
+  return (cursor) => {
+    const ts = (cursor as Cursor).ts();
+    return at >= ts - delta && at <= ts + delta;
   };
 }
 

@@ -1,5 +1,5 @@
 import { type ColumnName, RECORD_TYPES } from '../../trace/columns.js';
-import { PPM_O } from '../../trace/flags.js';
+import { PPM_CL, PPM_CREAT, PPM_O } from '../../trace/flags.js';
 import { COL } from '../batch-view.js';
 import type { Cursor } from '../cursor.js';
 import { containerIdFromCgroup } from './container-id.js';
@@ -22,6 +22,7 @@ function emptyThread(tid: number): ThreadInfo {
     tid, pid: tid, ppid: -1, vtid: tid, vpid: tid, comm: '', exe: '', exepath: '', args: [], env: [], cwd: '', tty: 0, pgid: 0, sid: 0,
     uid: 0xffffffff, gid: 0xffffffff, euid: 0xffffffff, egid: 0xffffffff, loginuid: -1, capInheritable: 0n, capPermitted: 0n, capEffective: 0n, exeFlags: 0,
     exeIno: 0n, exeCtime: 0n, exeMtime: 0n, cgroup: '', containerId: 'host', startTs: 0n,
+    fdlimit: -1, pfmajor: -1, pfminor: -1, vmsizeKb: -1, vmrssKb: -1, vmswapKb: -1, pidnsStart: 0n,
   };
 }
 
@@ -93,6 +94,42 @@ function refreshProcess(c: Cursor, t: ThreadInfo): void {
   }
   const start = c.big(COL.start_ts);
   if (start !== undefined) t.startTs = start;
+}
+
+/** A decimal parameter from the row's extra map (-1 when absent or not a number). */
+function extraNum(extra: Record<string, string>, key: string): number {
+  const v = extra[key];
+  return v !== undefined && /^-?\d+$/.test(v) ? Number(v) : -1;
+}
+
+/**
+ * The resource figures of clone/execve exits and process snapshots (libsinsp's parse_clone_exit,
+ * parse_execve_exit): fdlimit, and the page faults and memory sizes when the event has them.
+ */
+function refreshResources(c: Cursor, t: ThreadInfo): void {
+  const extra = c.extra();
+  if (!extra) return;
+  const fdlimit = extraNum(extra, 'fdlimit');
+  if (fdlimit !== -1) t.fdlimit = fdlimit;
+  if (extraNum(extra, 'vm_swap') !== -1) {
+    t.pfmajor = extraNum(extra, 'pgft_maj');
+    t.pfminor = extraNum(extra, 'pgft_min');
+    t.vmsizeKb = extraNum(extra, 'vm_size');
+    t.vmrssKb = extraNum(extra, 'vm_rss');
+    t.vmswapKb = extraNum(extra, 'vm_swap');
+  }
+}
+
+/** brk, mmap, mmap2, munmap exits: the process's memory sizes after the call (parse_brk_mmap_mmap2_munmap__exit). */
+function refreshMemory(c: Cursor, t: ThreadInfo): void {
+  const extra = c.extra();
+  if (!extra) return;
+  const size = extraNum(extra, 'vm_size');
+  if (size !== -1) t.vmsizeKb = size;
+  if (extraNum(extra, 'vm_swap') !== -1) {
+    t.vmrssKb = extraNum(extra, 'vm_rss');
+    t.vmswapKb = extraNum(extra, 'vm_swap');
+  }
 }
 
 /**
@@ -244,13 +281,15 @@ const FD_TYPE_OF: Record<string, FdType> = {
 };
 
 /** runtime and labels from a snapshot_container row's extra map (`runtime`, `label.<k>`, `ip`). */
-function containerExtra(extra: Record<string, string> | undefined): { runtime: string | undefined; labels: Record<string, string> } {
+function containerExtra(extra: Record<string, string> | undefined): { runtime: string | undefined; labels: Record<string, string>; details: Record<string, string> } {
   const labels: Record<string, string> = {};
+  const details: Record<string, string> = {};
   for (const [k, v] of Object.entries(extra ?? {})) {
     if (k.startsWith('label.')) labels[k.slice(6)] = v;
     else if (k === 'ip') labels.ip = v;
+    else if (k !== 'runtime') details[k] = v;
   }
-  return { runtime: extra?.runtime, labels };
+  return { runtime: extra?.runtime, labels, details };
 }
 
 function applySnapshot(state: ReplayState, c: Cursor, type: string): void {
@@ -258,12 +297,17 @@ function applySnapshot(state: ReplayState, c: Cursor, type: string): void {
     case RECORD_TYPES.snapshotMachine: {
       const name = c.str(COL.name);
       if (name && !state.hostname) state.hostname = name;
+      const boot = c.extra()?.boot_time_ns;
+      if (state.bootTs === 0n && boot !== undefined && /^\d+$/.test(boot)) state.bootTs = BigInt(boot);
       return;
     }
     case RECORD_TYPES.snapshotProc: {
       const t = threadOf(state, c);
       refreshFromHeader(c, t);
       refreshProcess(c, t);
+      refreshResources(c, t);
+      const pidns = c.extra()?.pidns_init_start_ts;
+      if (pidns !== undefined && /^\d+$/.test(pidns) && pidns !== '0') t.pidnsStart = BigInt(pidns);
       return;
     }
     case RECORD_TYPES.snapshotFd: {
@@ -309,6 +353,28 @@ function applySnapshot(state: ReplayState, c: Cursor, type: string): void {
   }
 }
 
+/**
+ * The pid namespace start of a clone's child, from its own exit (parse_clone_exit_child): the
+ * event's pidns_init_start_ts (since boot) plus the boot time when the child is in a pid
+ * namespace of its own, else the boot time.
+ */
+function childPidnsStart(state: ReplayState, c: Cursor, t: ThreadInfo): bigint {
+  const flags = c.num(COL.flags) ?? 0;
+  if (flags & (PPM_CL.CHILD_IN_PIDNS | PPM_CL.CLONE_NEWPID) || t.tid !== t.vtid) {
+    const since = c.extra()?.pidns_init_start_ts;
+    return since !== undefined && /^\d+$/.test(since) ? BigInt(since) + state.bootTs : t.pidnsStart;
+  }
+  return state.bootTs;
+}
+
+/** creat's overlay layer, from its creat_flags parameter, as open flags (PPM_FD_*_LAYER). */
+function creatLayerFlags(c: Cursor): number {
+  const v = c.extra()?.creat_flags;
+  if (v === undefined) return 0;
+  const n = /^\d+$/.test(v) ? Number(v) : (v.includes('FD_UPPER_LAYER_CREAT') ? PPM_CREAT.UPPER_LAYER : 0) | (v.includes('FD_LOWER_LAYER_CREAT') ? PPM_CREAT.LOWER_LAYER : 0);
+  return n & PPM_CREAT.UPPER_LAYER ? PPM_O.FD_UPPER_LAYER : n & PPM_CREAT.LOWER_LAYER ? PPM_O.FD_LOWER_LAYER : 0;
+}
+
 /** A clone/fork exit in the calling thread (it returns the child's id). */
 export function isCloneCaller(c: Cursor, type: string): boolean {
   if (type !== 'clone' && type !== 'clone3' && type !== 'fork' && type !== 'vfork') return false;
@@ -343,11 +409,14 @@ export function applyBefore(state: ReplayState, c: Cursor, type: string, isRecor
           refreshFromHeader(c, t);
         }
         refreshProcess(c, t);
+        refreshResources(c, t);
         if (t.startTs === 0n) t.startTs = c.ts();
+        t.pidnsStart = childPidnsStart(state, c, t);
         if (t.pid === t.tid) state.fds.set(t.pid, new Map(state.fds.get(t.ppid) ?? []));
       } else if (!state.threads.has(res)) {
         // The parent's view, before the child ran: the child starts as a copy of the parent.
-        const child = { ...t, tid: res, pid: res, ppid: t.pid, vtid: res, vpid: res, startTs: c.ts() };
+        const child = { ...t, tid: res, pid: res, ppid: t.pid, vtid: res, vpid: res, startTs: c.ts(), pidnsStart: state.bootTs };
+        refreshResources(c, child);
         state.threads.set(res, child);
         if (!state.fds.has(res)) state.fds.set(res, new Map(state.fds.get(t.pid) ?? []));
       }
@@ -357,6 +426,7 @@ export function applyBefore(state: ReplayState, c: Cursor, type: string, isRecor
     case 'execveat': {
       if (res !== 0) return;
       refreshProcess(c, t);
+      refreshResources(c, t);
       // close-on-exec fds do not survive the new image.
       const table = state.fds.get(t.pid);
       if (table) for (const [num, fd] of table) if (fd.flags & PPM_O.CLOEXEC) table.delete(num);
@@ -371,7 +441,8 @@ export function applyBefore(state: ReplayState, c: Cursor, type: string, isRecor
       if (!ok) return;
       const raw = c.str(COL.path) ?? c.str(COL.name) ?? '';
       const name = type === 'memfd_create' ? `memfd:${c.str(COL.name) ?? raw}` : resolvePath(baseDir(state, c, t, 'dirfd'), raw);
-      const flags = c.num(COL.flags) ?? 0;
+      let flags = c.num(COL.flags) ?? 0;
+      if (type === 'creat') flags |= creatLayerFlags(c);
       const fdType: FdType = type === 'memfd_create' ? 'memfd' : ((c.str(COL.fd_type) as FdType | undefined) ?? (flags & PPM_O.DIRECTORY ? 'directory' : 'file'));
       const fd = newFd(res, fdType, name);
       fd.nameRaw = raw;
@@ -470,6 +541,12 @@ export function applyBefore(state: ReplayState, c: Cursor, type: string, isRecor
       if (ok) learnTuple(state, c, t, type === 'recvfrom' || type === 'recvmsg');
       return;
     }
+    case 'brk':
+    case 'mmap':
+    case 'mmap2':
+    case 'munmap':
+      refreshMemory(c, t);
+      return;
     case 'chdir':
       if (res === 0) t.cwd = resolvePath(t.cwd, c.str(COL.path) ?? '');
       if (res === 0) for (const other of state.threads.values()) if (other.pid === t.pid) other.cwd = t.cwd;
@@ -536,7 +613,7 @@ export const STATEFUL_TYPES: ReadonlySet<string> = new Set([
   'clone', 'clone3', 'fork', 'vfork', 'execve', 'execveat', 'open', 'openat', 'openat2', 'creat', 'open_by_handle_at',
   'memfd_create', 'socket', 'connect', 'accept', 'accept4', 'bind', 'listen', 'dup', 'dup2', 'dup3', 'fcntl', 'pipe',
   'pipe2', 'socketpair', 'chdir', 'fchdir', 'prctl', 'close', 'close_range', 'exit', 'exit_group', 'procexit',
-  'sendto', 'sendmsg', 'recvfrom', 'recvmsg',
+  'sendto', 'sendmsg', 'recvfrom', 'recvmsg', 'brk', 'mmap', 'mmap2', 'munmap',
 ]);
 
 /**

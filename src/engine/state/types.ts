@@ -31,6 +31,19 @@ export interface ThreadInfo {
   containerId: string;
   /** Start of the thread group, ns since the epoch (0 when unknown). */
   startTs: bigint;
+  /**
+   * Resource figures libsinsp keeps per thread, from clone/execve exits (fdlimit, pgft_maj,
+   * pgft_min, vm_size, vm_rss, vm_swap), brk/mmap/munmap exits (vm_*) and .scap process
+   * snapshots; -1 when the trace never said (tsfalco's own capture does not record them).
+   */
+  fdlimit: number;
+  pfmajor: number;
+  pfminor: number;
+  vmsizeKb: number;
+  vmrssKb: number;
+  vmswapKb: number;
+  /** Start of the thread's pid namespace, ns since the epoch (0 when unknown). */
+  pidnsStart: bigint;
 }
 
 export type FdType =
@@ -94,6 +107,12 @@ export interface ContainerInfo {
   runtime: string | undefined;
   /** Labels (and extra details such as `ip`) from the snapshot's extra map. */
   labels: Record<string, string>;
+  /**
+   * The other details of the snapshot's extra map when the trace has them (image_id,
+   * image_digest, healthcheck, liveness_probe, readiness_probe, cni_json, host_pid,
+   * host_network, host_ipc: what Falco's container plugin asks the container engine).
+   */
+  details: Record<string, string>;
 }
 
 export interface ReplayState {
@@ -104,8 +123,10 @@ export interface ReplayState {
   groups: Map<number, string>;
   containers: Map<string, ContainerInfo>;
   hostname: string;
+  /** Boot time of the machine, ns since the epoch (0 when unknown): libsinsp's boot_ts_epoch. */
+  bootTs: bigint;
 }
 
-export function newReplayState(hostname: string): ReplayState {
-  return { threads: new Map(), fds: new Map(), users: new Map(), groups: new Map(), containers: new Map(), hostname };
+export function newReplayState(hostname: string, bootTs = 0n): ReplayState {
+  return { threads: new Map(), fds: new Map(), users: new Map(), groups: new Map(), containers: new Map(), hostname, bootTs };
 }
