@@ -175,16 +175,18 @@ export function readProcList(r: BlockReader, version: number, emit: (row: StateR
     const [argsAt, argsLen] = c.lenBytes('process args', MAX_ARGS);
     row.args = cstrings(c.buf, argsAt, argsLen);
     row.cwd = c.str('process cwd', MAX_PATH);
-    c.u64('process fdlimit');
+    // Resource figures without a column go to `extra` under the execve exit's parameter names.
+    const extra: Record<string, string> = {};
+    extra.fdlimit = String(c.i64('process fdlimit'));
     c.u32('process flags');
     row.euid = c.u32('process uid');
     row.egid = c.u32('process gid');
     if (version >= 2) {
-      c.u32('process vmsize');
-      c.u32('process vmrss');
-      c.u32('process vmswap');
-      c.u64('process pfmajor');
-      c.u64('process pfminor');
+      extra.vm_size = String(c.u32('process vmsize'));
+      extra.vm_rss = String(c.u32('process vmrss'));
+      extra.vm_swap = String(c.u32('process vmswap'));
+      extra.pgft_maj = String(c.u64('process pfmajor'));
+      extra.pgft_min = String(c.u64('process pfminor'));
       if (version >= 3) {
         const [envAt, envLen] = c.lenBytes('process env', MAX_ENV);
         row.env = cstrings(c.buf, envAt, envLen);
@@ -198,22 +200,26 @@ export function readProcList(r: BlockReader, version: number, emit: (row: StateR
       }
     }
     if (version === 9) {
-      readProcExtensions(c, row, subLen - 4);
+      readProcExtensions(c, row, subLen - 4, extra);
       at = entryStart + subLen;
     } else {
       at = c.at;
     }
+    row.extra = extra;
     emit(row);
   }
 }
 
 /** The optional fields of a v9 entry, each read only when the entry is long enough to hold it. */
-function readProcExtensions(c: Cursor, row: StateRow, _len: number): void {
+function readProcExtensions(c: Cursor, row: StateRow, _len: number, extra: Record<string, string>): void {
   const fits = (n: number) => c.end - c.at >= n;
   // libs 0.10 inserted pidns_init_start_ts and tty before the older optional fields; entries
   // with at most 29 optional bytes left are from before (loginuid 4 + exe_writable 1 + 3 caps × 8).
   if (c.end - c.at > 29) {
-    if (fits(8)) c.u64('pidns start');
+    if (fits(8)) {
+      const pidns = c.u64('pidns start');
+      if (pidns !== 0n) extra.pidns_init_start_ts = String(pidns);
+    }
     if (fits(4)) row.tty = c.u32('tty');
   }
   let exeFlags = 0;

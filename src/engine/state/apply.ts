@@ -120,6 +120,21 @@ function refreshResources(c: Cursor, t: ThreadInfo): void {
   }
 }
 
+/**
+ * A context switch (parse_context_switch): the page faults of the thread switched out, the
+ * memory sizes of its process (on the main thread).
+ */
+function refreshSwitch(state: ReplayState, c: Cursor, t: ThreadInfo): void {
+  const extra = c.extra();
+  if (!extra || extraNum(extra, 'vm_swap') === -1) return;
+  t.pfmajor = extraNum(extra, 'pgft_maj');
+  t.pfminor = extraNum(extra, 'pgft_min');
+  const main = state.threads.get(t.pid) ?? t;
+  main.vmsizeKb = extraNum(extra, 'vm_size');
+  main.vmrssKb = extraNum(extra, 'vm_rss');
+  main.vmswapKb = extraNum(extra, 'vm_swap');
+}
+
 /** brk, mmap, mmap2, munmap exits: the process's memory sizes after the call (parse_brk_mmap_mmap2_munmap__exit). */
 function refreshMemory(c: Cursor, t: ThreadInfo): void {
   const extra = c.extra();
@@ -390,6 +405,10 @@ export function applyBefore(state: ReplayState, c: Cursor, type: string, isRecor
   const t = threadOf(state, c);
   // The caller's return from clone/fork: libsinsp keeps its credentials (the ids are the child's).
   if (created || REFRESH_TYPES.has(type)) refreshFromHeader(c, t, created || !isCloneCaller(c, type));
+  if (type === 'switch') {
+    refreshSwitch(state, c, t);
+    return;
+  }
   const exit = c.str(COL.dir) !== '>';
   if (!exit) return;
   const res = c.num(COL.res);
@@ -613,7 +632,7 @@ export const STATEFUL_TYPES: ReadonlySet<string> = new Set([
   'clone', 'clone3', 'fork', 'vfork', 'execve', 'execveat', 'open', 'openat', 'openat2', 'creat', 'open_by_handle_at',
   'memfd_create', 'socket', 'connect', 'accept', 'accept4', 'bind', 'listen', 'dup', 'dup2', 'dup3', 'fcntl', 'pipe',
   'pipe2', 'socketpair', 'chdir', 'fchdir', 'prctl', 'close', 'close_range', 'exit', 'exit_group', 'procexit',
-  'sendto', 'sendmsg', 'recvfrom', 'recvmsg', 'brk', 'mmap', 'mmap2', 'munmap',
+  'sendto', 'sendmsg', 'recvfrom', 'recvmsg', 'brk', 'mmap', 'mmap2', 'munmap', 'switch',
 ]);
 
 /**

@@ -178,6 +178,8 @@ export const NOT_AVAILABLE = '<NA>';
 export function renderValue(v: unknown, field: FieldInfo, arg: string | undefined): string {
   if (v === null || v === undefined) return NOT_AVAILABLE;
   if (typeof v === 'string') return v;
+  // libsinsp prints doubles (proc.fdusage, thread.cpu) with one decimal ("%.1lf")
+  if (typeof v === 'number' && field.type === 'double') return v.toFixed(1);
   if (typeof v === 'number' || typeof v === 'bigint') return String(v);
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (v instanceof Uint8Array) {
