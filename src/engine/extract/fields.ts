@@ -343,7 +343,8 @@ export const EXTRACTORS: Record<string, Factory> = withSinspRules({
   'evt.arg': (arg) => (c) => (arg === undefined ? undefined : argText(c, arg)),
   'evt.rawarg': (arg) => (c) => (arg === undefined ? undefined : argRaw(c, arg)),
   'evt.buffer': () => (c) => c.bytes(COL.buffer),
-  'evt.buflen': () => (c) => c.bytes(COL.buffer)?.length,
+  // libsinsp: the bytes an I/O exit read or wrote (its result), not the captured (snaplen-cut) buffer.
+  'evt.buflen': ioBuflen('any', 'any'),
   'evt.res': () => (c) => {
     const res = c.num(COL.res);
     return res === undefined ? undefined : renderRes(res);

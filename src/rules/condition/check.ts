@@ -256,6 +256,8 @@ export function analyzeCheck(c: CheckExpr, catalog: FieldCatalog, warnings?: Con
       }
     }
     if (eventNames && !eventNames.has(v.value)) throw new CheckFailure(`unknown event type ${v.value}`, v.pos, true);
+    // libsinsp (sinsp_filter_check_event::parse_filter_value): evt.around[T]=D only.
+    if (left.field.name === 'evt.around' && c.op !== '=' && c.op !== '==') throw new CheckFailure("evt.around supports only '=' comparison operator", v.pos);
   }
   if (r.kind === 'list' && !LIST_OPERATORS.includes(c.op as never) && r.items.length !== 1) {
     throw new CheckFailure(`filter error: operator '${c.op}' requires a single value`, r.pos);

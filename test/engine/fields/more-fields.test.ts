@@ -3,6 +3,10 @@ import type { TraceEvent } from '../../../src/trace/event.js';
 import { PPM_CL, PPM_O } from '../../../src/trace/flags.js';
 import { tempDir } from '../../helpers/cli.js';
 import { fieldValues, writeEvents } from '../../helpers/replay.js';
+import { loaderFor } from '../../../src/cli/rules-env.js';
+import { loadFalcoConfig } from '../../../src/config/index.js';
+import { syscallProvider } from '../../../src/engine/extract/fields.js';
+import { loadRulesContent } from '../../../src/rules/load/index.js';
 
 const tmp = tempDir();
 afterAll(tmp.cleanup);
@@ -107,7 +111,8 @@ describe('I/O buffer lengths and overlay layers', () => {
     ev({ type: 'openat', dirfd: -100n, path: '/etc/hosts', flags: PPM_O.RDONLY | PPM_O.FD_UPPER_LAYER, res: 3n }),
     ev({ type: 'openat', dirfd: -100n, path: '/usr/bin/ls', flags: PPM_O.RDONLY | PPM_O.FD_LOWER_LAYER, res: 5n }),
     ev({ type: 'socket', sock_family: 2, l4proto: 6, res: 4n }),
-    ev({ type: 'read', fd: 3n, res: 10n }),
+    // the buffer holds what the capture kept (snaplen), the result what the call moved
+    ev({ type: 'read', fd: 3n, res: 10n, buffer: new Uint8Array(4) }),
     ev({ type: 'write', fd: 4n, res: 20n }),
     ev({ type: 'read', fd: 3n, res: -11n }),
     ev({ type: 'write', fd: 9n, res: 5n }),
@@ -115,14 +120,14 @@ describe('I/O buffer lengths and overlay layers', () => {
   ]);
 
   it('gives the bytes of I/O exits by direction and fd kind', () => {
-    const fields = ['evt.buflen.in', 'evt.buflen.out', 'evt.buflen.file', 'evt.buflen.file.in', 'evt.buflen.file.out', 'evt.buflen.net', 'evt.buflen.net.in', 'evt.buflen.net.out'];
+    const fields = ['evt.buflen', 'evt.buflen.in', 'evt.buflen.out', 'evt.buflen.file', 'evt.buflen.file.in', 'evt.buflen.file.out', 'evt.buflen.net', 'evt.buflen.net.in', 'evt.buflen.net.out'];
     const rows = fieldValues(trace, 'evt.type in (read, write)', fields).map((r) => fields.map((f) => r[f]).join(' '));
     expect(rows).toEqual([
-      '10 <NA> 10 10 <NA> <NA> <NA> <NA>', // read of a file
-      '<NA> 20 <NA> <NA> <NA> 20 <NA> 20', // write to a TCP socket
-      '<NA> <NA> <NA> <NA> <NA> <NA> <NA> <NA>', // failed read
-      '<NA> <NA> <NA> <NA> <NA> <NA> <NA> <NA>', // unknown fd
-      '0 <NA> 0 0 <NA> <NA> <NA> <NA>',
+      '10 10 <NA> 10 10 <NA> <NA> <NA> <NA>', // read of a file
+      '20 <NA> 20 <NA> <NA> <NA> 20 <NA> 20', // write to a TCP socket
+      '<NA> <NA> <NA> <NA> <NA> <NA> <NA> <NA> <NA>', // failed read
+      '<NA> <NA> <NA> <NA> <NA> <NA> <NA> <NA> <NA>', // unknown fd
+      '0 0 <NA> 0 0 <NA> <NA> <NA> <NA>',
     ]);
   });
 
@@ -179,6 +184,14 @@ describe('event fields of other event kinds', () => {
     expect(fieldValues(trace, `evt.around[${at(6n)}]=0`, ['evt.type'])).toEqual([{ 'evt.type': 'getpid' }]);
     expect(fieldValues(trace, `evt.around[${at(6n)}]=1`, ['evt.type'])).toHaveLength(6);
     expect(fieldValues(trace, `evt.around[${String(base - 2_000_000n)}]=1`, ['evt.type'])).toHaveLength(0);
+  });
+
+  it('rejects evt.around with another operator, as libsinsp', () => {
+    const loader = loaderFor(loadFalcoConfig({}), undefined, syscallProvider);
+    const yaml = '- rule: r\n  desc: d\n  condition: evt.around[1700000000000000000]>10\n  output: o\n  priority: WARNING\n';
+    const res = loadRulesContent(loader, 'r.yaml', yaml);
+    expect(res.successful).toBe(false);
+    expect(JSON.stringify(res.errors)).toContain("evt.around supports only '=' comparison operator");
   });
 });
 
