@@ -664,9 +664,10 @@ export const EXTRACTORS: Record<string, Factory> = withSinspRules({
     const at = ct?.image.indexOf('@') ?? -1;
     return ct?.details.image_digest || (at >= 0 ? ct!.image.slice(at + 1) : undefined);
   }),
-  'container.healthcheck': containerDetail('healthcheck'),
-  'container.liveness_probe': containerDetail('liveness_probe'),
-  'container.readiness_probe': containerDetail('readiness_probe'),
+  // Deprecated in Falco's container plugin, which extracts nothing for them.
+  'container.healthcheck': noValue,
+  'container.liveness_probe': noValue,
+  'container.readiness_probe': noValue,
   'container.cni.json': containerDetail('cni_json'),
   'container.host_pid': containerFlag('host_pid'),
   'container.host_network': containerFlag('host_network'),

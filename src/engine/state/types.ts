@@ -109,7 +109,7 @@ export interface ContainerInfo {
   labels: Record<string, string>;
   /**
    * The other details of the snapshot's extra map when the trace has them (image_id,
-   * image_digest, healthcheck, liveness_probe, readiness_probe, cni_json, host_pid,
+   * image_digest, cni_json, host_pid,
    * host_network, host_ipc: what Falco's container plugin asks the container engine).
    */
   details: Record<string, string>;

@@ -84,7 +84,8 @@ describe('pid namespace and container fields', () => {
     expect(rows[0]).toEqual({
       'container.image.id': '6f7e2741b66b',
       'container.image.digest': 'sha256:d977378f890d',
-      'container.healthcheck': 'curl -f localhost',
+      // deprecated: Falco's container plugin extracts nothing
+      'container.healthcheck': '<NA>',
       'container.liveness_probe': '<NA>',
       'container.readiness_probe': '<NA>',
       'container.cni.json': '{"ips":["10.0.0.5"]}',
