@@ -638,7 +638,11 @@ export const STATEFUL_TYPES: ReadonlySet<string> = new Set([
 /**
  * Stateful types whose events change nothing (beyond registering a new thread) unless this
  * column is set: fcntl creates an fd only as F_DUPFD / F_DUPFD_CLOEXEC (`fd2` set), sendto,
- * sendmsg, recvfrom and recvmsg name a socket only with a tuple (`sip` set). Replay
- * treats the others like events of stateless types.
+ * sendmsg, recvfrom and recvmsg name a socket only with a tuple (`sip` set); brk, mmap, mmap2,
+ * munmap and switch carry memory figures only in `extra` (.scap traces). Replay treats the others
+ * like events of stateless types.
  */
-export const STATE_ONLY_WITH: Readonly<Record<string, ColumnName>> = { fcntl: 'fd2', sendto: 'sip', sendmsg: 'sip', recvfrom: 'sip', recvmsg: 'sip' };
+export const STATE_ONLY_WITH: Readonly<Record<string, ColumnName>> = {
+  fcntl: 'fd2', sendto: 'sip', sendmsg: 'sip', recvfrom: 'sip', recvmsg: 'sip',
+  brk: 'extra', mmap: 'extra', mmap2: 'extra', munmap: 'extra', switch: 'extra',
+};
