@@ -1,5 +1,6 @@
 import type { DictionaryStore } from '../trace/batch-builder.js';
 import { PPM_O } from '../trace/flags.js';
+import { fcntlCmdToPpm, ptraceRequestToPpm } from './ppm-codes.js';
 import type { TraceWriter } from '../trace/writer.js';
 import { cloneFlags, encodeDev, ipv4, ipv6, openFlags } from './convert.js';
 import {
@@ -198,6 +199,7 @@ const enum Post {
   Memfd,
   Pipe,
   Fcntl,
+  Ptrace,
 }
 
 const POST: Record<string, Post> = {
@@ -218,6 +220,7 @@ const POST: Record<string, Post> = {
   pipe: Post.Pipe,
   pipe2: Post.Pipe,
   fcntl: Post.Fcntl,
+  ptrace: Post.Ptrace,
 };
 
 interface Plan {
@@ -282,6 +285,11 @@ export function createColumnDecoder(names: ReadonlyMap<number, string>, writer: 
   const fdW = S.fd.words, fdV = S.fd.valid;
   const fd2W = S.fd2.words, fd2V = S.fd2.valid;
   const opW = S.op.words, opV = S.op.valid;
+  // ptrace requests and fcntl commands go to Falco's numbering (ppm-codes.ts); they fit the low word.
+  const toPpm = (row: number, f: (linux: number) => number) => {
+    opW[2 * row] = opW[2 * row + 1] === 0 ? f(opW[2 * row]) : 0;
+    opW[2 * row + 1] = 0;
+  };
   const flagsA = S.flags.values, flagsV = S.flags.valid;
   const devA = S.dev.values, devV = S.dev.valid;
   const inoW = S.ino.words, inoV = S.ino.valid;
@@ -744,8 +752,12 @@ export function createColumnDecoder(names: ReadonlyMap<number, string>, writer: 
           fd2W[2 * row + 1] = retHi;
           mark(fd2V, row);
         }
+        if (isSet(opV, row)) toPpm(row, fcntlCmdToPpm);
         break;
       }
+      case Post.Ptrace:
+        if (isSet(opV, row)) toPpm(row, ptraceRequestToPpm);
+        break;
     }
   };
 

@@ -1,5 +1,6 @@
 import type { TraceEvent } from '../trace/event.js';
 import { PPM_O } from '../trace/flags.js';
+import { fcntlCmdToPpm, ptraceRequestToPpm } from './ppm-codes.js';
 import { cloneFlags, encodeDev, ipv4, ipv6, mmapFlags, openFlags, protFlags } from './convert.js';
 
 /**
@@ -524,6 +525,10 @@ export function createDecoder(names: ReadonlyMap<number, string>, sinks: Decoder
       case 'fcntl':
         // F_DUPFD (0) and F_DUPFD_CLOEXEC (1030) create an fd: the engine takes fd2 as the sign.
         if ((e.op === 0n || e.op === 1030n) && ret >= 0n) e.fd2 = ret;
+        if (typeof e.op === 'bigint') e.op = BigInt(fcntlCmdToPpm(Number(e.op)));
+        break;
+      case 'ptrace':
+        if (typeof e.op === 'bigint') e.op = BigInt(ptraceRequestToPpm(Number(e.op)));
         break;
     }
     sinks.event(e as TraceEvent);

@@ -2,7 +2,9 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cloneFlags, encodeDev, ipv6, openFlags, protFlags } from '../../src/capture/convert.js';
+import { fcntlCmdToPpm, ptraceRequestToPpm } from '../../src/capture/ppm-codes.js';
 import { DEFAULT_SYSCALLS, selectSyscalls } from '../../src/capture/syscalls.js';
+import { VALUE_TABLES } from '../../src/scap/value-names.js';
 import { PPM_CL, PPM_O } from '../../src/trace/flags.js';
 import { tsfalco } from '../helpers/cli.js';
 
@@ -67,5 +69,14 @@ describe('kernel flags to Falco encodings', () => {
     expect(v6('00000000000000000000000000000001')).toBe('::1');
     expect(v6('20010db8000000000001000000000001')).toBe('2001:db8::1:0:0:1');
     expect(v6('00000000000000000000ffff7f000001')).toBe('::ffff:127.0.0.1');
+  });
+  it('ptrace requests and fcntl commands in Falco\'s numbering, checked against libs\' value tables', () => {
+    const ppm = (table: string, name: string) => VALUE_TABLES[table].find(([n]) => n === name)?.[1];
+    // Linux (x86_64) numbers from <sys/ptrace.h> and <fcntl.h>, independent of the tables.
+    const ptrace: [number, string][] = [[0, 'PTRACE_TRACEME'], [4, 'PTRACE_POKETEXT'], [12, 'PTRACE_GETREGS'], [16, 'PTRACE_ATTACH'], [17, 'PTRACE_DETACH'], [24, 'PTRACE_SYSCALL'], [0x4206, 'PTRACE_SEIZE'], [0x420b, 'PTRACE_SETSIGMASK']];
+    for (const [linux, name] of ptrace) expect(ptraceRequestToPpm(linux), name).toBe(ppm('ptrace_requests', name));
+    const fcntl: [number, string][] = [[0, 'F_DUPFD'], [1, 'F_GETFD'], [4, 'F_SETFL'], [6, 'F_SETLK'], [9, 'F_GETOWN'], [37, 'F_OFD_SETLK'], [1024, 'F_SETLEASE'], [1030, 'F_DUPFD_CLOEXEC'], [1032, 'F_GETPIPE_SZ']];
+    for (const [linux, name] of fcntl) expect(fcntlCmdToPpm(linux), name).toBe(ppm('fcntl_commands', name));
+    expect([ptraceRequestToPpm(999), fcntlCmdToPpm(999)]).toEqual([0, 0]);
   });
 });

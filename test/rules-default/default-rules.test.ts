@@ -111,9 +111,9 @@ const CASES: { rule: string; fires: Ev[]; nearMiss: Ev[] }[] = [
     nearMiss: [{ type: 'memfd_create', ...who('java', 207), name: 'x', flags: 0, res: 3n }],
   },
   {
-    rule: 'TSF Ptrace Attach to Another Process',
-    fires: [{ type: 'ptrace', ...who('inject', 208), op: 16n, id: 100n, res: 0n }],
-    nearMiss: [{ type: 'ptrace', ...who('gdb', 208), op: 16n, id: 100n, res: 0n }],
+    rule: 'TSF Ptrace Attach to Another Process', // op 11: PPM_PTRACE_ATTACH, Falco's numbering
+    fires: [{ type: 'ptrace', ...who('inject', 208), op: 11n, id: 100n, res: 0n }],
+    nearMiss: [{ type: 'ptrace', ...who('gdb', 208), op: 11n, id: 100n, res: 0n }],
   },
   {
     rule: 'TSF Kernel Module Loaded',
