@@ -85,7 +85,7 @@ export const COLUMNS = [
   c('id', 'int64', 'The first id the syscall names: setuid/setgid/setfsuid/setreuid/setresuid uid or gid, ptrace/kill target pid, chown owner.', 'evt.arg.uid, evt.arg.gid, evt.arg.ruid, evt.arg.pid'),
   c('id2', 'int64', 'The second id: setresuid/setreuid euid, chown group.', 'evt.arg.euid, evt.arg.egid, evt.arg.group'),
   c('id3', 'int64', 'The third id: setresuid/setresgid saved id.', 'evt.arg.suid, evt.arg.sgid'),
-  c('op', 'int64', 'The operation selector: ptrace request and fcntl command in Falco's numbering (PPM_PTRACE_*, PPM_FCNTL_*: PTRACE_ATTACH is 11, not Linux's 16), ioctl request, bpf cmd, prctl option as the kernel numbers them.', 'evt.arg.request, evt.arg.cmd, evt.arg.option'),
+  c('op', 'int64', 'The operation selector: ptrace request and fcntl command in Falco\'s numbering (PPM_PTRACE_*, PPM_FCNTL_*: PTRACE_ATTACH is 11, not Linux\'s 16), ioctl request, bpf cmd, prctl option as the kernel numbers them.', 'evt.arg.request, evt.arg.cmd, evt.arg.option'),
   c('size', 'int64', 'A length argument: read/write/sendto size, mmap/mprotect length.', 'evt.arg.size, evt.arg.length, evt.arg.len'),
   c('addr', 'uint64', 'An address argument: mmap/mprotect address.', 'evt.arg.addr'),
   c('prot', 'uint32', 'Memory protection (mmap/mprotect prot) in Falco\'s encoding.', 'evt.arg.prot'),
