@@ -2,7 +2,7 @@
  * Runs Falco's own legacy regression cases from ../shared/falco-compat (rules validation with
  * -V, and replays of Falco's .scap captures with expected detections, outputs and exit codes)
  * against the built tsfalco (`npm test` compiles first; after editing, run `npm run build` before
- * running this file alone). Every case must pass. Skipped when ../shared/falco-compat is absent.
+ * running this file alone). Every case must pass. Skipped when ../shared/falco-compat is absent, except in CI.
  */
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const compat = resolve(repo, '..', 'shared', 'falco-compat');
 const present = existsSync(join(compat, 'cases.json')) && existsSync(join(compat, 'run'));
+// In CI (TSFALCO_REQUIRE_CAPTURE=1) the suite is required: its absence fails instead of skipping.
+const required = process.env.TSFALCO_REQUIRE_CAPTURE === '1';
 
 interface Case {
   name: string;
@@ -30,8 +32,9 @@ function runCases(names: string[]): Promise<{ code: number | null; stdout: strin
   });
 }
 
-describe.skipIf(!present)(`falco-compat: Falco's legacy regression cases${present ? '' : ' (skipped: ../shared/falco-compat is absent)'}`, () => {
+describe.skipIf(!present && !required)(`falco-compat: Falco's legacy regression cases${present ? '' : ' (skipped: ../shared/falco-compat is absent)'}`, () => {
   it('passes every case: 39 rules validations (-V) and 89 replays of Falco\'s .scap captures', async () => {
+    expect(present, `${compat} holds Falco's compat cases`).toBe(true);
     const suite = JSON.parse(readFileSync(join(compat, 'cases.json'), 'utf8')) as { cases: Case[] };
     const replays = suite.cases.filter((c) => c.falco_args.some((a) => a.startsWith('engine.replay.capture_file=') || a === '-e'));
     expect([suite.cases.length, replays.length]).toEqual([128, 89]);

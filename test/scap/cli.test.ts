@@ -5,7 +5,8 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { STACK_LINE, tempDir, tsfalco } from '../helpers/cli.js';
 import { block, concat, decompressed, splitBlocks } from './build.js';
-import { FIXTURES, HAVE_SYSDIG, sysdigCount } from './helpers.js';
+import { FIXTURES } from './helpers.js';
+import { sysdigCount, sysdigSuite } from './sysdig.js';
 
 /** The .scap reader through the real executable: convert, trace info, replay, damaged input. */
 
@@ -14,7 +15,7 @@ afterAll(() => tmp.cleanup());
 
 const fixture = (name: string) => join(FIXTURES, name);
 
-describe.skipIf(!HAVE_SYSDIG)('tsfalco convert and trace info agree with sysdig', () => {
+sysdigSuite('tsfalco convert and trace info agree with sysdig', () => {
   for (const name of ['cat_write.scap', 'open-multiple-files.scap', 'libs_single_ipv6_conn.scap', 'empty.scap']) {
     it(`${name}: scap → arrow, then trace info counts the events sysdig counts`, () => {
       const out = join(tmp.dir, name.replace(/\.scap$/, '.arrow'));
@@ -57,7 +58,7 @@ describe.skipIf(!HAVE_SYSDIG)('tsfalco convert and trace info agree with sysdig'
     expect(summary.events).toBe(sysdigCount(fixture('libs_curl_google.scap')));
     expect(summary.capture.comments).toEqual(['File-level comment']);
   });
-});
+}, { needsFixtures: true });
 
 describe('damaged captures through the CLI', () => {
   const gz = readFileSync(fixture('cat_write.scap'));

@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { basename } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { tsfalco } from '../helpers/cli.js';
-import { fixtures, HAVE_SYSDIG } from './helpers.js';
+import { sysdigReadableFixtures } from './helpers.js';
+import { sysdigSuite } from './sysdig.js';
 
 /**
  * Fields through tsfalco against libsinsp: for every fixture sysdig 0.29 can read, the same
@@ -129,10 +130,9 @@ function compare(file: string, fields: readonly string[]): { theirs: string[]; o
   return { theirs, ours, mismatches, accepted };
 }
 
-/** Fixtures sysdig 0.29 can open (it cannot read section-header options: libs_curl_google_comments). */
-const readable = HAVE_SYSDIG ? fixtures().filter((f) => run('sysdig', ['-r', f, 'evt.num=0']).status === 0) : [];
+const readable = sysdigReadableFixtures();
 
-describe.skipIf(!HAVE_SYSDIG || readable.length === 0)('fields through tsfalco equal libsinsp\'s (sysdig -r -p)', () => {
+sysdigSuite('fields through tsfalco equal libsinsp\'s (sysdig -r -p)', () => {
   for (const file of readable) {
     for (const fields of FORMATS) {
       it(`${basename(file)}: ${fields.slice(3).join(' ')}`, () => {
@@ -170,4 +170,4 @@ describe.skipIf(!HAVE_SYSDIG || readable.length === 0)('fields through tsfalco e
     expect(ours).toEqual(lines(s.stdout));
     expect(ours.length).toBeGreaterThan(10);
   });
-});
+}, { needsFixtures: true });

@@ -1,14 +1,15 @@
-import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { BlockReader, eventBlockKind } from '../../src/scap/blocks.js';
 import { PT } from '../../src/scap/event-table.js';
 import { ScapInput } from '../../src/scap/input.js';
 import { paramText } from '../../src/scap/params.js';
 import { syscallName } from '../../src/scap/ppm-sc.js';
 import { ScapEvent } from '../../src/scap/scap-event.js';
+import { ROOT } from '../helpers/cli.js';
 
-export const FIXTURES = '/work/shared/fixtures/scap';
+/** Falco's capture files, next to the repository (../shared/fixtures/scap), as CI has them. */
+export const FIXTURES = join(ROOT, '..', 'shared', 'fixtures', 'scap');
 
 export function fixtures(): string[] {
   try {
@@ -21,36 +22,12 @@ export function fixtures(): string[] {
   }
 }
 
-export const HAVE_SYSDIG = spawnSync('sysdig', ['--version'], { encoding: 'utf8' }).status === 0;
-
-export interface SysdigEvent {
-  num: number;
-  type: string;
-  dir: string;
-  tid: number;
-  args: string;
-}
-
-/** sysdig's view of a capture: every event it prints, as JSON lines. */
-export function sysdigEvents(file: string): { events: SysdigEvent[]; status: number | null; stderr: string } {
-  const r = spawnSync('sysdig', ['-r', file, '-j', '-p', '*%evt.num %evt.type %evt.dir %thread.tid %evt.args'], {
-    encoding: 'utf8',
-    maxBuffer: 256 << 20,
-  });
-  const events: SysdigEvent[] = [];
-  for (const line of r.stdout.split('\n')) {
-    if (!line.startsWith('{')) continue;
-    const j = JSON.parse(line) as Record<string, unknown>;
-    events.push({ num: Number(j['evt.num']), type: String(j['evt.type']), dir: String(j['evt.dir']), tid: Number(j['thread.tid']), args: String(j['evt.args'] ?? '') });
-  }
-  return { events, status: r.status, stderr: r.stderr };
-}
-
-/** sysdig's "Captured Events" count of a capture. */
-export function sysdigCount(file: string): number | null {
-  const r = spawnSync('sysdig', ['-r', file, '-v'], { encoding: 'utf8', maxBuffer: 256 << 20 });
-  const m = /Captured Events: (\d+)/.exec(r.stdout + r.stderr);
-  return m ? Number(m[1]) : null;
+/**
+ * The fixtures sysdig 0.29 opens: editcap added pcap-ng comments to libs_curl_google_comments'
+ * section header, which its libscap could not skip (current libscap does; tsfalco reads it).
+ */
+export function sysdigReadableFixtures(): string[] {
+  return fixtures().filter((f) => basename(f) !== 'libs_curl_google_comments.scap');
 }
 
 export interface RawEvent {

@@ -3,7 +3,8 @@ import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openScap } from '../../src/scap/index.js';
 import type { TraceEvent } from '../../src/trace/event.js';
-import { FIXTURES, fixtures, HAVE_SYSDIG } from './helpers.js';
+import { FIXTURES, sysdigReadableFixtures } from './helpers.js';
+import { sysdigSuite } from './sysdig.js';
 
 /**
  * The rows the reader makes: snapshot_proc rows (every process-list version among the fixtures:
@@ -18,9 +19,9 @@ function rows(file: string): TraceEvent[] {
   return out;
 }
 
-const files = fixtures().filter((f) => !f.includes('libs_curl_google_comments'));
+const files = sysdigReadableFixtures();
 
-describe.skipIf(!HAVE_SYSDIG || files.length === 0)('process snapshot rows agree with sysdig', () => {
+sysdigSuite('process snapshot rows agree with sysdig', () => {
   for (const file of files) {
     it(basename(file), () => {
       const all = rows(file);
@@ -47,7 +48,7 @@ describe.skipIf(!HAVE_SYSDIG || files.length === 0)('process snapshot rows agree
       expect(ours.sort()).toEqual(theirs.sort());
     });
   }
-});
+}, { needsFixtures: true });
 
 /** An fd snapshot row as sysdig's lsof chisel names it (a socket by its two ends, in either order). */
 function fdName(r: TraceEvent): string {
@@ -59,7 +60,7 @@ function fdName(r: TraceEvent): string {
   return r.path ?? '';
 }
 
-describe.skipIf(!HAVE_SYSDIG || files.length === 0)('fd snapshot rows agree with sysdig', () => {
+sysdigSuite('fd snapshot rows agree with sysdig', () => {
   for (const file of files) {
     it(basename(file), () => {
       const ours = rows(file)
@@ -89,7 +90,7 @@ describe.skipIf(!HAVE_SYSDIG || files.length === 0)('fd snapshot rows agree with
       expect({ missing: missing.slice(0, 8), extra: extra.slice(0, 8) }).toEqual({ missing: [], extra: [] });
     });
   }
-});
+}, { needsFixtures: true });
 
 describe('event rows', () => {
   const connect = rows(join(FIXTURES, 'connect_localhost.scap'));

@@ -1,7 +1,8 @@
 import { basename } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { PT } from '../../src/scap/event-table.js';
-import { fixtures, HAVE_SYSDIG, rawEvents, splitArgs, sysdigEvents } from './helpers.js';
+import { rawEvents, splitArgs, sysdigReadableFixtures } from './helpers.js';
+import { sysdigEvents, sysdigSuite } from './sysdig.js';
 
 /**
  * Every fixture decoded by our block and parameter layers, compared with what sysdig 0.29 prints
@@ -47,14 +48,13 @@ function agrees(type: number, ours: string, theirs: string): boolean | null {
   }
 }
 
-const files = fixtures().filter((f) => !f.includes('libs_curl_google_comments'));
-
-describe.skipIf(!HAVE_SYSDIG || files.length === 0)('scap decoding agrees with sysdig', () => {
-  for (const file of files) {
+sysdigSuite('scap decoding agrees with sysdig', () => {
+  for (const file of sysdigReadableFixtures()) {
     it(basename(file), () => {
       const ours = new Map(rawEvents(file).map((e) => [e.num, e]));
-      const { events, status } = sysdigEvents(file);
-      expect(status).toBe(0);
+      const events = sysdigEvents(file, ['evt.num', 'evt.type', 'evt.dir', 'thread.tid', 'evt.args']).map((j) => ({
+        num: Number(j['evt.num']), type: String(j['evt.type']), dir: String(j['evt.dir']), tid: Number(j['thread.tid']), args: String(j['evt.args'] ?? ''),
+      }));
       if (basename(file) !== 'empty.scap') expect(events.length).toBeGreaterThan(0);
       let compared = 0;
       const mismatches: string[] = [];
@@ -77,4 +77,4 @@ describe.skipIf(!HAVE_SYSDIG || files.length === 0)('scap decoding agrees with s
       if (events.length > 0) expect(compared).toBeGreaterThan(events.length / 2);
     });
   }
-});
+}, { needsFixtures: true });

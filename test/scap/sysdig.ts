@@ -1,6 +1,13 @@
 import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { fixtures, FIXTURES } from './helpers.js';
 
-/** sysdig (Debian's package: libsinsp inside) reads .scap files for the round-trip tests. */
+/**
+ * sysdig (Debian's package: libsinsp inside) is the reference the .scap tests compare with.
+ * Where it or Falco's fixtures are missing, those suites are skipped with the reason in their
+ * name; in CI (TSFALCO_REQUIRE_CAPTURE=1, which .ci/run sets and which also requires sysdig,
+ * installed there) a missing reference fails instead, as a missing capture prerequisite does.
+ */
 
 function sysdigProblem(): string | null {
   const r = spawnSync('sysdig', ['--version'], { encoding: 'utf8' });
@@ -10,6 +17,32 @@ function sysdigProblem(): string | null {
 
 export const SYSDIG_PROBLEM = sysdigProblem();
 export const SYSDIG_VERSION = SYSDIG_PROBLEM ? '' : spawnSync('sysdig', ['--version'], { encoding: 'utf8' }).stdout.trim();
+const REQUIRED = process.env.TSFALCO_REQUIRE_CAPTURE === '1';
+
+/**
+ * A suite that compares with sysdig (and, with `needsFixtures`, reads Falco's fixtures).
+ * `define` is the suite function when sysdig is there (captureSuite for suites that also capture).
+ */
+export function sysdigSuite(name: string, body: () => void, options: { needsFixtures?: boolean; define?: (name: string, body: () => void) => void } = {}): void {
+  const problem = SYSDIG_PROBLEM ?? (options.needsFixtures && fixtures().length === 0 ? `no .scap fixtures in ${FIXTURES}` : null);
+  if (problem && !REQUIRED) {
+    describe.skip(`${name} (skipped: ${problem})`, body);
+    return;
+  }
+  (options.define ?? describe)(name, () => {
+    it('has sysdig and the captures to compare with', () => {
+      expect(problem).toBeNull();
+    });
+    body();
+  });
+}
+
+/** sysdig's "Captured Events" count of a capture. */
+export function sysdigCount(file: string): number | null {
+  const r = spawnSync('sysdig', ['-r', file, '-v'], { encoding: 'utf8', maxBuffer: 256 << 20 });
+  const m = /Captured Events: (\d+)/.exec(r.stdout + r.stderr);
+  return m ? Number(m[1]) : null;
+}
 
 export type SysdigEvent = Record<string, string | number | boolean | null>;
 

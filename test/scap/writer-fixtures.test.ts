@@ -1,10 +1,10 @@
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { openScap } from '../../src/scap/index.js';
 import { writeScapFrom } from '../../src/scap/writer.js';
 import { tempDir } from '../helpers/cli.js';
-import { fixtures } from './helpers.js';
-import { SYSDIG_PROBLEM, sysdigText } from './sysdig.js';
+import { sysdigReadableFixtures } from './helpers.js';
+import { sysdigSuite, sysdigText } from './sysdig.js';
 
 /**
  * Falco's own captures (../shared/fixtures/scap) read by our reader and written again by our
@@ -14,17 +14,12 @@ import { SYSDIG_PROBLEM, sysdigText } from './sysdig.js';
  */
 
 const FIELDS = '*%evt.type|%evt.dir|%thread.tid|%proc.name|%proc.pid|%proc.ppid|%proc.exe|%proc.args|%fd.num|%fd.name|%evt.res';
-/** sysdig 0.29 cannot open captures with pcap-ng comment options (our reader can). */
-const UNREADABLE_BY_SYSDIG = new Set(['libs_curl_google_comments.scap']);
 
 const tmp = tempDir('tsfalco-scapw-fx-');
 afterAll(() => tmp.cleanup());
 
-const files = fixtures().filter((f) => !UNREADABLE_BY_SYSDIG.has(f.split('/').pop()!));
-const suite = SYSDIG_PROBLEM || files.length === 0 ? describe.skip : describe;
-
-suite(`scap writer: Falco's captures read and written again${SYSDIG_PROBLEM ? ` (skipped: ${SYSDIG_PROBLEM})` : files.length === 0 ? ' (skipped: no ../shared/fixtures/scap)' : ''}`, () => {
-  for (const file of files) {
+sysdigSuite("scap writer: Falco's captures read and written again", () => {
+  for (const file of sysdigReadableFixtures()) {
     const name = file.split('/').pop()!;
     it(`${name}: sysdig shows the same events in the rewritten file`, () => {
       const out = join(tmp.dir, name);
@@ -49,4 +44,4 @@ suite(`scap writer: Falco's captures read and written again${SYSDIG_PROBLEM ? ` 
       expect(differ.slice(0, 10)).toEqual([]);
     });
   }
-});
+}, { needsFixtures: true });

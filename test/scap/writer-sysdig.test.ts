@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { writeScap, type ScapWriteSummary } from '../../src/scap/writer.js';
 import type { TraceEvent } from '../../src/trace/event.js';
 import { tempDir } from '../helpers/cli.js';
@@ -9,7 +9,7 @@ import { captureSuite, isSyscallRow, readEvents, runTsfalco, type Run } from '..
 import { compareRoundTrip, compareWithSysdig, SYSDIG_FIELDS } from './compare.js';
 import { openScap } from '../../src/scap/index.js';
 import { batchEvents } from '../../src/trace/rows.js';
-import { SYSDIG_PROBLEM, SYSDIG_VERSION, sysdigEvents, sysdigText, type SysdigEvent } from './sysdig.js';
+import { SYSDIG_VERSION, sysdigEvents, sysdigSuite, sysdigText, type SysdigEvent } from './sysdig.js';
 
 /**
  * Real captures written as .scap by our writer and read back by sysdig 0.29 (libsinsp): for every
@@ -67,9 +67,7 @@ function convert(run: Run, trace: string, scap: string): Converted {
   return { run, rows, summary, written, sysdig, openFlags };
 }
 
-const suite = SYSDIG_PROBLEM ? (name: string, body: () => void) => describe.skip(`${name} (skipped: ${SYSDIG_PROBLEM})`, body) : captureSuite;
-
-suite('scap writer: real captures read back by sysdig', () => {
+sysdigSuite('scap writer: real captures read back by sysdig', () => {
   const tmp = tempDir('tsfalco-scapw-');
   let server: Server;
   let port = 0;
@@ -148,4 +146,4 @@ suite('scap writer: real captures read back by sysdig', () => {
     const written = find((e) => e['evt.type'] === 'write' && e['evt.dir'] === '<' && e['fd.name'] === join(tmp.dir, 'output.txt'));
     expect(written?.['evt.rawres']).toBe(5);
   });
-});
+}, { define: captureSuite });

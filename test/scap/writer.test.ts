@@ -10,7 +10,7 @@ import { readEvents } from '../capture/helpers.js';
 import { STACK_LINE, tempDir, tsfalco } from '../helpers/cli.js';
 import { writeIncident } from '../helpers/synthetic-incident.js';
 import { compareRoundTrip, compareWithSysdig, SYSDIG_FIELDS } from './compare.js';
-import { SYSDIG_PROBLEM, sysdigEvents, sysdigText } from './sysdig.js';
+import { sysdigEvents, sysdigSuite, sysdigText } from './sysdig.js';
 
 /**
  * The .scap writer on the synthetic incident (no capture needed): the file our reader reads back
@@ -112,8 +112,7 @@ describe('tsfalco convert TRACE OUT.scap', () => {
   });
 });
 
-const sysdigSuite = SYSDIG_PROBLEM ? describe.skip : describe;
-sysdigSuite(`scap writer: the synthetic incident read by sysdig${SYSDIG_PROBLEM ? ` (skipped: ${SYSDIG_PROBLEM})` : ''}`, () => {
+sysdigSuite('scap writer: the synthetic incident read by sysdig', () => {
   it('shows the trace\'s processes, images, arguments, fd names and results', () => {
     const { out, written, summary } = write('incident-sysdig.scap', 'sysdig-0.29');
     const events = sysdigEvents(out, SYSDIG_FIELDS);
