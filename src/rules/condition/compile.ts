@@ -67,6 +67,32 @@ export type Leaf =
   | { fn: (cursor: unknown) => boolean }
   | { inline: string; E: (cursor: unknown) => unknown; K: unknown; G: Pred };
 
+/**
+ * What generated code refers to: leaf closures (L) and the extractors, constants and fallback
+ * predicates of inline leaves (E, K, G), by index (`L3(c)`, `E5(c)`).
+ */
+export interface LeafTables {
+  L: Array<(c: unknown) => boolean>;
+  E: Array<(c: unknown) => unknown>;
+  K: unknown[];
+  G: Pred[];
+}
+
+export const newLeafTables = (): LeafTables => ({ L: [], E: [], K: [], G: [] });
+
+/** Stores a leaf's parts in the tables and returns the source text that evaluates it. */
+export function emitLeaf(leaf: Leaf, t: LeafTables): string {
+  if ('fn' in leaf) {
+    t.L.push(leaf.fn);
+    return `L${t.L.length - 1}(c)`;
+  }
+  const i = t.E.length;
+  t.E.push(leaf.E);
+  t.K.push(leaf.K);
+  t.G.push(leaf.G);
+  return leaf.inline.replace(/#/g, String(i));
+}
+
 const STRING_INLINE: Record<string, (k: string) => string> = {
   '=': (k) => `v === ${k}`,
   '==': (k) => `v === ${k}`,
@@ -169,10 +195,7 @@ export function compileCondition(
   options: CompileOptions = {},
 ): CompiledCondition {
   const splitDepth = Math.max(4, options.splitDepth ?? 64);
-  const leaves: Array<(c: unknown) => boolean> = [];
-  const E: Array<(c: unknown) => unknown> = [];
-  const K: unknown[] = [];
-  const G: Pred[] = [];
+  const tables = newLeafTables();
   const subs: Array<(c: unknown) => boolean> = [];
   const leafIndex = new Map<CheckExpr, string>();
 
@@ -186,7 +209,7 @@ export function compileCondition(
       decls.push(`${m[0]} = ${m[1]}[${m[2]}]`);
     }
     const src = `"use strict";${decls.length ? ` const ${decls.join(', ')};` : ''} return function (c) { let v; return ${body}; };`;
-    return new Function('L', 'E', 'K', 'G', 'S', src)(leaves, E, K, G, subs) as (c: unknown) => boolean;
+    return new Function('L', 'E', 'K', 'G', 'S', src)(tables.L, tables.E, tables.K, tables.G, subs) as (c: unknown) => boolean;
   };
 
   // bottom-up code generation without recursion: each node yields [code, depth]
@@ -201,17 +224,7 @@ export function compileCondition(
     const c = e as CheckExpr;
     let code = leafIndex.get(c);
     if (code === undefined) {
-      const leaf = leafFor(c, catalog, provider);
-      if ('fn' in leaf) {
-        code = `L${leaves.length}(c)`;
-        leaves.push(leaf.fn);
-      } else {
-        const i = E.length;
-        E.push(leaf.E);
-        K.push(leaf.K);
-        G.push(leaf.G);
-        code = leaf.inline.replace(/#/g, String(i));
-      }
+      code = emitLeaf(leafFor(c, catalog, provider), tables);
       leafIndex.set(c, code);
     }
     return [code, 1];
@@ -263,7 +276,7 @@ export function compileCondition(
     }
   }
   const fn = makeFn(rootCode[0]);
-  return Object.assign(fn, { leafCount: leaves.length + E.length, source: rootCode[0] }) as CompiledCondition;
+  return Object.assign(fn, { leafCount: tables.L.length + tables.E.length, source: rootCode[0] }) as CompiledCondition;
 }
 
 /** The same semantics as nested closures (see CompileOptions.mode). */

@@ -17,7 +17,7 @@
 import type { FieldCatalog } from '../catalog.js';
 import type { CheckExpr, Expr, Operand } from './ast.js';
 import { ConditionError } from './errors.js';
-import { constantCheck, type ExtractorProvider, type Leaf, leafFor } from './compile.js';
+import { constantCheck, emitLeaf, type ExtractorProvider, type Leaf, leafFor, newLeafTables } from './compile.js';
 import type { Pred } from './predicates.js';
 
 /**
@@ -134,10 +134,7 @@ export function newRuleSetCompiler(catalog: FieldCatalog, provider: ExtractorPro
 
       // Code generation. Locals of the generated factory: L (leaf closures), E/K/G (inline
       // leaves), and one function per shared structure, per rule and per over-deep subtree.
-      const L: Array<(c: unknown) => boolean> = [];
-      const E: Array<(c: unknown) => unknown> = [];
-      const K: unknown[] = [];
-      const G: Pred[] = [];
+      const tables = newLeafTables();
       const functions: string[] = [];
       const sharedVars: string[] = [];
       const sharedCode = new Map<number, string>();
@@ -160,17 +157,7 @@ export function newRuleSetCompiler(catalog: FieldCatalog, provider: ExtractorPro
       const leafText = (id: number): string => {
         let code = leafCode.get(id);
         if (code === undefined) {
-          const leaf = leafOf(id);
-          if ('fn' in leaf) {
-            code = `L${L.length}(c)`;
-            L.push(leaf.fn);
-          } else {
-            const i = E.length;
-            E.push(leaf.E);
-            K.push(leaf.K);
-            G.push(leaf.G);
-            code = leaf.inline.replace(/#/g, String(i));
-          }
+          code = emitLeaf(leafOf(id), tables);
           leafCode.set(id, code);
         }
         return code;
@@ -265,7 +252,7 @@ export function newRuleSetCompiler(catalog: FieldCatalog, provider: ExtractorPro
         all,
         `return function evaluate(c, first, out) { N++; let n = 0; ${tests.join(' ')} return n; };`,
       ].join('\n');
-      return new Function('L', 'E', 'K', 'G', src)(L, E, K, G) as RuleSetEvaluator;
+      return new Function('L', 'E', 'K', 'G', src)(tables.L, tables.E, tables.K, tables.G) as RuleSetEvaluator;
     },
   };
 }
