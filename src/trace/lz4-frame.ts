@@ -129,27 +129,37 @@ export type OutputAllocator = (size: number) => Uint8Array;
 
 const newBuffer: OutputAllocator = (size) => new Uint8Array(size);
 
-/** Decodes a whole LZ4 frame (JavaScript only). */
-export function decodeLz4FrameJs(src: Uint8Array, alloc: OutputAllocator = newBuffer, expected?: number): Uint8Array {
-  const { start, blockChecksum, capacity } = frameLayout(src, expected);
-  const dst = alloc(capacity);
+/**
+ * Walks the data blocks of a frame from `start` to its end mark: `block(at, length, stored)`
+ * for each (stored: kept uncompressed), skipping block checksums. A frame cut short throws.
+ */
+function forEachBlock(src: Uint8Array, start: number, blockChecksum: boolean, block: (at: number, length: number, stored: boolean) => void): void {
   let i = start;
-  let out = 0;
   for (;;) {
     if (i + 4 > src.length) throw new Error('truncated LZ4 frame');
     const word = u32(src, i);
     i += 4;
-    if (word === 0) break;
+    if (word === 0) return;
     const length = word & 0x7fffffff;
     if (i + length > src.length) throw new Error('truncated LZ4 frame');
-    if (word & 0x80000000) {
-      dst.set(src.subarray(i, i + length), out);
-      out += length;
-    } else {
-      out = decodeBlock(src, i, i + length, dst, out);
-    }
+    block(i, length, (word & 0x80000000) !== 0);
     i += length + (blockChecksum ? 4 : 0);
   }
+}
+
+/** Decodes a whole LZ4 frame (JavaScript only). */
+export function decodeLz4FrameJs(src: Uint8Array, alloc: OutputAllocator = newBuffer, expected?: number): Uint8Array {
+  const { start, blockChecksum, capacity } = frameLayout(src, expected);
+  const dst = alloc(capacity);
+  let out = 0;
+  forEachBlock(src, start, blockChecksum, (at, length, stored) => {
+    if (stored) {
+      dst.set(src.subarray(at, at + length), out);
+      out += length;
+    } else {
+      out = decodeBlock(src, at, at + length, dst, out);
+    }
+  });
   return out === dst.length ? dst : dst.subarray(0, out);
 }
 
@@ -199,26 +209,18 @@ function decodeLz4FrameWasm(w: WasmDecoder, src: Uint8Array, alloc: OutputAlloca
   }
   const heap = w.heap;
   heap.set(src, 0);
-  let i = start;
   let out = 0;
-  for (;;) {
-    if (i + 4 > src.length) throw new Error('truncated LZ4 frame');
-    const word = u32(src, i);
-    i += 4;
-    if (word === 0) break;
-    const length = word & 0x7fffffff;
-    if (i + length > src.length) throw new Error('truncated LZ4 frame');
-    if (word & 0x80000000) {
+  forEachBlock(src, start, blockChecksum, (at, length, stored) => {
+    if (stored) {
       if (out + length > capacity) throw new Error('corrupt LZ4 frame: more data than announced');
-      heap.copyWithin(dstAt + out, i, i + length);
+      heap.copyWithin(dstAt + out, at, at + length);
       out += length;
     } else {
-      const end = w.block(i, length, dstAt, out, capacity);
+      const end = w.block(at, length, dstAt, out, capacity);
       if (end < 0) throw new Error('corrupt LZ4 block: bad match offset or length');
       out = end;
     }
-    i += length + (blockChecksum ? 4 : 0);
-  }
+  });
   const result = alloc(out);
   result.set(heap.subarray(dstAt, dstAt + out));
   return result;
