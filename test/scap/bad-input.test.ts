@@ -7,6 +7,7 @@ import { isRecordType } from '../../src/trace/columns.js';
 import { isUserError } from '../../src/util/errors.js';
 import { decompressed, eventEnds, smallStream } from './build.js';
 import { FIXTURES } from './helpers.js';
+import { rng } from '../helpers/rng.js';
 
 /**
  * Damaged captures: cut at every offset (of the decompressed stream and of the gzip file) and
@@ -36,18 +37,6 @@ function read(name: string, bytes: Uint8Array): Outcome {
     if (!isUserError(err)) throw err;
     return { events, error: err.message };
   }
-}
-
-/** Deterministic pseudo-random numbers (mulberry32), so that a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const SMALL = [
@@ -105,7 +94,7 @@ describe('damaged .scap input', () => {
     });
 
     it(`${name}: random byte flips end cleanly or with a UserError`, () => {
-      const next = random(0x5ca9);
+      const next = rng(0x5ca9);
       const gz = gzipSync(raw);
       for (let trial = 0; trial < 1500; trial++) {
         for (const source of [raw, gz]) {

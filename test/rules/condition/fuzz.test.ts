@@ -10,18 +10,7 @@ import {
 } from '../../../src/rules/condition/index.js';
 import { syscallCatalog, syscallEventTypes } from '../../../src/engine/fields/catalog.js';
 import { loadUpstream, objectProvider } from './upstream.js';
-
-/** Small deterministic PRNG so failures reproduce. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../../helpers/rng.js';
 
 const INSERTS = [' ', '(', ')', ',', '"', "'", '\\', '[', ']', '=', '!=', ' and ', ' or ', ' not ', ' in ', ' exists ', ' glob ', ' pmatch ', ' regex ', 'val(', 'tolower(', '\n', '%', '0x', '-', '.', '*', '?', '\u00e9', '\u0000'];
 

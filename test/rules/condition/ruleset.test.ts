@@ -14,17 +14,7 @@ import {
 } from '../../../src/rules/condition/index.js';
 import { syscallEventTypes } from '../../../src/engine/fields/catalog.js';
 import { loadUpstream, objectProvider } from './upstream.js';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../../helpers/rng.js';
 
 const evaluate = (fn: (c: unknown, first: boolean, out: number[]) => number, cursor: unknown, first: boolean) => {
   const out: number[] = [];

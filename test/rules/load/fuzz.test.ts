@@ -8,21 +8,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { loadResultsJson } from '../../../src/rules/load/loader.js';
 import { ERROR_DESCS, WARNING_DESCS } from '../../../src/rules/load/result.js';
 import { load, UPSTREAM_FILES } from './helpers.js';
+import { rng } from '../../helpers/rng.js';
 
 const FILES = UPSTREAM_FILES;
 const present = FILES.every((f) => existsSync(f));
-
-/** mulberry32: a small deterministic PRNG, so a failure can be replayed from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NOISE = [':', '-', ' ', '\t', '[', ']', '{', '}', '"', "'", '#', '&', '*', '!', '|', '>', '%', '@', '`', '\\', '\n', '(', ')', ',', '=', '?', '~', '\u00e9', '\u0000'];
 
