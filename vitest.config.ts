@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     exclude: ['test/bench/**'],
+    // The digest comes last, so the end of a CI log names every failure and its first lines.
+    reporters: ['default', './test/helpers/failure-digest.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },
