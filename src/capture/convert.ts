@@ -110,6 +110,22 @@ export function ipv4(bytes: Uint8Array, at: number): string {
 }
 
 /** IPv6 text per RFC 5952 (longest run of zero groups compressed, lower case); v4-mapped as ::ffff:a.b.c.d. */
+/** Whether the 16 bytes at `at` are an IPv4-mapped IPv6 address (::ffff:a.b.c.d). */
+export function isV4Mapped(bytes: Uint8Array, at: number): boolean {
+  for (let i = 0; i < 10; i++) if (bytes[at + i] !== 0) return false;
+  return bytes[at + 10] === 0xff && bytes[at + 11] === 0xff;
+}
+
+/**
+ * The family a socket is shown with: libsinsp shows an IPv6 socket whose two ends are
+ * IPv4-mapped (a dual-stack socket talking to an IPv4 peer) as an IPv4 one, so that rules on
+ * fd.sip, fd.net and fd.type see the IPv4 addresses. `at` is the 16-byte local address, the remote
+ * one follows.
+ */
+export function shownFamily(family: number, bytes: Uint8Array, at: number): number {
+  return family === 10 && isV4Mapped(bytes, at) && isV4Mapped(bytes, at + 16) ? 2 : family;
+}
+
 export function ipv6(bytes: Uint8Array, at: number): string {
   const groups: number[] = [];
   for (let i = 0; i < 8; i++) groups.push((bytes[at + 2 * i] << 8) | bytes[at + 2 * i + 1]);

@@ -2,7 +2,7 @@ import type { DictionaryStore } from '../trace/batch-builder.js';
 import { PPM_O } from '../trace/flags.js';
 import { fcntlCmdToPpm, ptraceRequestToPpm } from './ppm-codes.js';
 import type { TraceWriter } from '../trace/writer.js';
-import { cloneFlags, encodeDev, ipv4, ipv6, openFlags } from './convert.js';
+import { cloneFlags, encodeDev, ipv4, ipv6, openFlags, shownFamily } from './convert.js';
 import {
   ARG_SPEC,
   type ArgCol,
@@ -464,7 +464,9 @@ export function createColumnDecoder(names: ReadonlyMap<number, string>, writer: 
 
   /** decode.ts's applySock: the kernel socket's addresses in the client/server columns. */
   const applySock = (row: number, buf: Buffer, dv: DataView, s: number, localIsClient: boolean) => {
-    const family = buf[s];
+    const family = shownFamily(buf[s], buf, s + 8);
+    // A v4-mapped pair is read as the IPv4 addresses in the last 4 bytes of each.
+    const skip = family === 2 && buf[s] === 10 ? 12 : 0;
     famA[row] = family;
     mark(famV, row);
     if (buf[s + 1]) {
@@ -479,20 +481,20 @@ export function createColumnDecoder(names: ReadonlyMap<number, string>, writer: 
     const lport = dv.getUint16(s + 4, true);
     const rport = dv.getUint16(s + 6, true);
     if (localIsClient) {
-      setIp(S.sip, row, buf, dv, s + 8, family);
+      setIp(S.sip, row, buf, dv, s + 8 + skip, family);
       sportA[row] = lport;
       mark(sportV, row);
       if (rport !== 0) {
-        setIp(S.dip, row, buf, dv, s + 24, family);
+        setIp(S.dip, row, buf, dv, s + 24 + skip, family);
         dportA[row] = rport;
         mark(dportV, row);
       }
     } else {
-      setIp(S.dip, row, buf, dv, s + 8, family);
+      setIp(S.dip, row, buf, dv, s + 8 + skip, family);
       dportA[row] = lport;
       mark(dportV, row);
       if (rport !== 0) {
-        setIp(S.sip, row, buf, dv, s + 24, family);
+        setIp(S.sip, row, buf, dv, s + 24 + skip, family);
         sportA[row] = rport;
         mark(sportV, row);
       }

@@ -1,7 +1,7 @@
 import type { TraceEvent } from '../trace/event.js';
 import { PPM_O } from '../trace/flags.js';
 import { fcntlCmdToPpm, ptraceRequestToPpm } from './ppm-codes.js';
-import { cloneFlags, encodeDev, ipv4, ipv6, mmapFlags, openFlags, protFlags } from './convert.js';
+import { cloneFlags, encodeDev, ipv4, ipv6, mmapFlags, openFlags, protFlags, shownFamily } from './convert.js';
 
 /**
  * Decodes the helper's binary stream (layout: src/capture/README.md, helper/record.h) into
@@ -304,8 +304,9 @@ interface SockItem {
 }
 
 function sockItem(buf: Buffer, at: number): SockItem {
-  const family = buf[at];
-  const addr = (o: number) => (family === 2 ? ipv4(buf, o) : family === 10 ? ipv6(buf, o) : '');
+  const family = shownFamily(buf[at], buf, at + 8);
+  // A v4-mapped pair is read as the IPv4 addresses in the last 4 bytes of each.
+  const addr = (o: number) => (family === 2 ? ipv4(buf, buf[at] === 10 ? o + 12 : o) : family === 10 ? ipv6(buf, o) : '');
   return { family, type: buf[at + 1], proto: buf[at + 2], lport: buf.readUInt16LE(at + 4), rport: buf.readUInt16LE(at + 6), laddr: addr(at + 8), raddr: addr(at + 24) };
 }
 

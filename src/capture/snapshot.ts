@@ -48,6 +48,8 @@ function statusField(status: string, key: string): string[] {
   return m ? m[1].trim().split(/\s+/) : [];
 }
 
+const V4_MAPPED = '::ffff:';
+
 interface NetEntry {
   family: number;
   l4proto: number;
@@ -85,6 +87,12 @@ function netTables(): Map<string, NetEntry> {
         remote: [hexIp(rip), parseInt(rport, 16)],
         listening: l4proto === 6 && f[3] === '0A',
       };
+      // Both ends IPv4-mapped: an IPv4 socket, as libsinsp (and shownFamily for events) shows it.
+      if (family === 10 && entry.local[0].startsWith(V4_MAPPED) && entry.remote[0].startsWith(V4_MAPPED)) {
+        entry.family = 2;
+        entry.local[0] = entry.local[0].slice(V4_MAPPED.length);
+        entry.remote[0] = entry.remote[0].slice(V4_MAPPED.length);
+      }
       if (entry.listening) listening.add(`${l4proto}:${entry.local[1]}`);
       out.set(f[9], entry);
     }

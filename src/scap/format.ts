@@ -50,6 +50,8 @@ export const USERBLOCK = { USER: 0, GROUP: 1 } as const;
 /** Longest strings libscap accepts in metadata blocks (it rejects the file beyond them). */
 export const SCAP_MAX = {
   PATH: 1024,
+  /** An fd's name in an fd list: strictly shorter than PATH ("invalid filename len 1024"). */
+  FD_NAME: 1023,
   ARGS: 4096,
   ENV: 4096,
   CGROUPS: 4096,

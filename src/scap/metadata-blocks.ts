@@ -410,16 +410,16 @@ function fdEntry(b: ByteBuilder, f: FdRow, profile: TargetProfile): void {
     case SCAP_FD.UNIX_SOCK:
       b.u64(0n);
       b.u64(0n);
-      lenText(b, f.path, SCAP_MAX.PATH);
+      lenText(b, f.path, SCAP_MAX.FD_NAME);
       break;
     case SCAP_FD.FILE_V2:
       b.u32(f.flags);
-      lenText(b, f.path, SCAP_MAX.PATH);
+      lenText(b, f.path, SCAP_MAX.FD_NAME);
       b.reserve(4);
       b.u32(f.dev);
       break;
     default:
-      lenText(b, f.path, SCAP_MAX.PATH);
+      lenText(b, f.path, SCAP_MAX.FD_NAME);
   }
   b.buf.writeUInt32LE(b.pos - at, at);
 }

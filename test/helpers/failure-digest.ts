@@ -22,12 +22,20 @@ function digest(test: TestCase): string {
 
 export default class FailureDigest implements Reporter {
   onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
-    const failed: TestCase[] = [];
-    for (const m of modules) for (const t of m.children.allTests()) if (t.result().state === 'failed') failed.push(t);
-    const moduleErrors = modules.filter((m) => m.state() === 'failed' && [...m.children.allTests()].every((t) => t.result().state !== 'failed'));
-    if (failed.length === 0 && moduleErrors.length === 0) return;
-    const lines = ['', `Failure digest (${failed.length} failed tests):`, ...failed.map(digest)];
-    for (const m of moduleErrors) lines.push(`  ${m.moduleId}: ${clip(m.errors().map((e) => e.message).join('; '))}`);
-    process.stdout.write(`${lines.join('\n')}\n`);
+    const lines: string[] = [];
+    let failedTests = 0;
+    for (const m of modules) {
+      const file = m.moduleId.replace(`${process.cwd()}/`, '');
+      // A failing beforeAll or import fails a suite or the file without failing a test in it.
+      const setupErrors = [...m.errors(), ...[...m.children.allSuites()].flatMap((s) => s.errors())];
+      for (const e of setupErrors) lines.push(`  ${file} (setup): ${clip((e.message ?? String(e)).split('\n')[0] ?? '')}`);
+      for (const t of m.children.allTests()) {
+        if (t.result().state !== 'failed') continue;
+        failedTests++;
+        lines.push(digest(t));
+      }
+    }
+    if (lines.length === 0) return;
+    process.stdout.write(`\nFailure digest (${failedTests} failed tests):\n${lines.join('\n')}\n`);
   }
 }

@@ -161,10 +161,10 @@ const PROC_COLUMNS_LATEST = ['tty', 'exe_flags', 'exe_ino', 'exe_ctime', 'exe_mt
 const FD_TYPES_OLD: Record<string, string> = { bpf: 'unknown', userfaultfd: 'unknown', io_uring: 'unknown', pidfd: 'unknown', memfd: 'file' };
 
 /**
- * libscap refuses process-list strings longer than these (bytes; a command line counts its NULs):
- * a longer value is written cut, so only its start can come back.
+ * libscap refuses process-list strings longer than these and fd names of 1024 bytes or more (a
+ * command line counts its NULs): a longer value is written cut, so only its start can come back.
  */
-const SCAP_LIMITS: Record<string, number> = { comm: 1024, exe: 1024, exepath: 1024, cwd: 1024, path: 1024, args: 4096 };
+const SCAP_LIMITS: Record<string, number> = { comm: 1024, exe: 1024, exepath: 1024, cwd: 1024, path: 1023, args: 4096 };
 
 /** True when `want` is longer than `limit` and `got` is its start, cut no more than a character short of the limit. */
 function keptByScap(want: unknown, got: unknown, limit: number): boolean {

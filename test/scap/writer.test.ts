@@ -8,7 +8,8 @@ import type { TraceEvent } from '../../src/trace/event.js';
 import { batchEvents } from '../../src/trace/rows.js';
 import { readEvents } from '../capture/helpers.js';
 import { STACK_LINE, tempDir, tsfalco } from '../helpers/cli.js';
-import { writeIncident } from '../helpers/synthetic-incident.js';
+import { INCIDENT_EVENTS, writeIncident } from '../helpers/synthetic-incident.js';
+import { createTraceWriter } from '../../src/trace/writer.js';
 import { compareRoundTrip, compareWithSysdig, SYSDIG_FIELDS } from './compare.js';
 import { sysdigEvents, sysdigSuite, sysdigText } from './sysdig.js';
 
@@ -129,4 +130,41 @@ sysdigSuite('scap writer: the synthetic incident read by sysdig', () => {
     const shell = events.find((e) => e['evt.type'] === 'execve' && e['evt.dir'] === '<' && e['proc.name'] === 'sh');
     expect(shell).toBeDefined();
   });
+});
+
+sysdigSuite('scap writer: strings beyond what libscap accepts', () => {
+  // A host can hold a command line of many KiB, a cwd or an open file deeper than 1 KiB: libscap
+  // refuses a whole file with one of them (a process-list string over 1024 bytes, an argument list
+  // over 4096, an fd name of 1024 or more), so the writer cuts them to what it keeps.
+  const BASH = 2240;
+  const args = ['x'.repeat(3000), 'é'.repeat(1000)];
+  const cwd = `/home/alice/${'d'.repeat(1500)}`;
+  const tty = `/dev/pts/${'p'.repeat(2000)}`;
+  const longTrace = join(tmp.dir, 'long-strings.arrow');
+  const writer = createTraceWriter(longTrace, { source: 'test:long-strings', host: 'web-01' }, { overwrite: true });
+  for (const e of INCIDENT_EVENTS) {
+    if (e.type === 'snapshot_proc' && e.tid === BASH) writer.append({ ...e, args, cwd });
+    else if (e.type === 'snapshot_fd' && e.pid === BASH && e.fd === 1n) writer.append({ ...e, path: tty });
+    else writer.append(e);
+  }
+  writer.close();
+
+  for (const target of ['sysdig-0.29', 'latest'] as const) {
+    it(`sysdig opens the file and shows the strings' start (${target})`, () => {
+      const out = join(tmp.dir, `long-strings-${target}.scap`);
+      writeScap(longTrace, out, { target });
+      const seen = sysdigEvents(out, ['proc.pid', 'proc.args'], `proc.pid=${BASH}`);
+      expect(seen.length).toBeGreaterThan(0);
+      const first = seen[0]!;
+      const shownArgs = String(first['proc.args']);
+      expect(shownArgs.startsWith('x'.repeat(3000) + ' éé')).toBe(true);
+      expect(Buffer.byteLength(shownArgs)).toBeLessThanOrEqual(4096);
+      const back = readBack(out);
+      const proc = back.find((e) => e.type === 'snapshot_proc' && e.tid === BASH);
+      expect(proc?.cwd).toBe(cwd.slice(0, 1024));
+      const fd = back.find((e) => e.type === 'snapshot_fd' && e.pid === BASH && e.fd === 1n);
+      expect(tty.startsWith(fd?.path ?? '-')).toBe(true);
+      expect(Buffer.byteLength(fd!.path!)).toBe(1023);
+    });
+  }
 });

@@ -494,6 +494,11 @@ export function applyBefore(state: ReplayState, c: Cursor, type: string, isRecor
       if (!ok && res !== -115) return;
       setTuple(c, fd);
       fd.connected = true;
+      // An IPv6 socket connected with IPv4-mapped ends is an IPv4 one from now on (as libsinsp).
+      if (fd.type === 'ipv6' && c.num(COL.sock_family) === 2) {
+        fd.type = 'ipv4';
+        fd.sockFamily = 2;
+      }
       return;
     }
     case 'accept':
