@@ -68,12 +68,16 @@ function hexIp(hex: string): string {
   return bytes.length === 4 ? ipv4(bytes, 0) : ipv6(bytes, 0);
 }
 
-/** Sockets of the initial network namespace by inode: TCP/UDP over IPv4/IPv6, and unix paths. */
-function netTables(): Map<string, NetEntry> {
+/**
+ * The sockets of one network namespace by inode, read through a process of it
+ * (/proc/PID/net/...): TCP, UDP and raw over IPv4/IPv6, unix paths, netlink. As libscap does.
+ */
+function netTables(pid: number): Map<string, NetEntry> {
   const out = new Map<string, NetEntry>();
   const listening = new Set<string>();
-  for (const [file, family, l4proto] of [['tcp', 2, 6], ['tcp6', 10, 6], ['udp', 2, 17], ['udp6', 10, 17]] as const) {
-    const text = read(`/proc/net/${file}`);
+  const tables = [['tcp', 2, 6], ['tcp6', 10, 6], ['udp', 2, 17], ['udp6', 10, 17], ['raw', 2, 255], ['raw6', 10, 255]] as const;
+  for (const [file, family, l4proto] of tables) {
+    const text = read(`/proc/${pid}/net/${file}`);
     if (!text) continue;
     for (const line of text.split('\n').slice(1)) {
       const f = line.trim().split(/\s+/);
@@ -83,8 +87,8 @@ function netTables(): Map<string, NetEntry> {
       const entry: NetEntry = {
         family,
         l4proto,
-        local: [hexIp(lip), parseInt(lport, 16)],
-        remote: [hexIp(rip), parseInt(rport, 16)],
+        local: [hexIp(lip), l4proto === 255 ? 0 : parseInt(lport, 16)],
+        remote: [hexIp(rip), l4proto === 255 ? 0 : parseInt(rport, 16)],
         listening: l4proto === 6 && f[3] === '0A',
       };
       // Both ends IPv4-mapped: an IPv4 socket, as libsinsp (and shownFamily for events) shows it.
@@ -99,7 +103,7 @@ function netTables(): Map<string, NetEntry> {
   }
   // An established socket whose local port is also listening is the server side.
   for (const e of out.values()) if (!e.listening && listening.has(`${e.l4proto}:${e.local[1]}`)) e.listening = true;
-  const unix = read('/proc/net/unix');
+  const unix = read(`/proc/${pid}/net/unix`);
   if (unix) {
     for (const line of unix.split('\n').slice(1)) {
       const f = line.trim().split(/\s+/);
@@ -107,7 +111,25 @@ function netTables(): Map<string, NetEntry> {
       out.set(f[6], { family: 1, l4proto: 0, local: ['', 0], remote: ['', 0], listening: f[5] === '01', path: f.slice(7).join(' ') });
     }
   }
+  const netlink = read(`/proc/${pid}/net/netlink`);
+  if (netlink) {
+    for (const line of netlink.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length >= 10) out.set(f[9], { family: 16, l4proto: 0, local: ['', 0], remote: ['', 0], listening: false });
+    }
+  }
   return out;
+}
+
+/** Socket tables by network namespace (containers have their own), read once per namespace. */
+function netTablesByNamespace(): (pid: number) => Map<string, NetEntry> {
+  const byNs = new Map<string, Map<string, NetEntry>>();
+  return (pid) => {
+    const ns = link(`/proc/${pid}/ns/net`) ?? `pid:${pid}`;
+    let tables = byNs.get(ns);
+    if (!tables) byNs.set(ns, (tables = netTables(pid)));
+    return tables;
+  };
 }
 
 const ANON_TYPES: Record<string, string> = {
@@ -121,7 +143,7 @@ const ANON_TYPES: Record<string, string> = {
   '[pidfd]': 'pidfd',
 };
 
-function fdRows(pid: number, net: Map<string, NetEntry>): Row[] {
+function fdRows(pid: number, net: (pid: number) => Map<string, NetEntry>): Row[] {
   const rows: Row[] = [];
   let names: string[];
   try {
@@ -139,16 +161,15 @@ function fdRows(pid: number, net: Map<string, NetEntry>): Row[] {
     if (flags) row.flags = openFlags(parseInt(flags[1], 8));
     const sock = /^socket:\[(\d+)\]$/.exec(target);
     if (sock) {
-      const e = net.get(sock[1]);
-      if (!e) {
-        row.fd_type = 'unix';
-        rows.push(row);
-        continue;
-      }
+      // A socket of a kind no table lists (packet, vsock, …) is left out, as libscap does.
+      const e = net(pid).get(sock[1]);
+      if (!e) continue;
       row.sock_family = e.family;
       if (e.family === 1) {
         row.fd_type = 'unix';
         if (e.path) row.path = e.path;
+      } else if (e.family === 16) {
+        row.fd_type = 'netlink';
       } else {
         row.fd_type = e.family === 2 ? 'ipv4' : 'ipv6';
         row.l4proto = e.l4proto;
@@ -327,7 +348,7 @@ export function takeSnapshot(ts: bigint, o: SnapshotOptions): TraceEvent[] {
     name: hostname(),
     extra: { kernel: `${release()} ${osVersion()}`, cpus: String(cpus().length), memory_bytes: String(totalmem()), boot_time_ns: o.bootNs === null ? '' : String(o.bootNs) },
   });
-  const net = netTables();
+  const net = netTablesByNamespace();
   const procRows: Row[] = [];
   const fds: Row[] = [];
   const containers = new Map<string, string>();
