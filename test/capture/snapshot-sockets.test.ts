@@ -13,16 +13,29 @@ import { captureSuite, readEvents, runTsfalco } from './helpers.js';
  */
 
 const HOLD = `
-import socket, time
+import socket, sys, time
 srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen()
 port = srv.getsockname()[1]
 cli = socket.socket(); cli.connect(("127.0.0.1", port))
 conn, _ = srv.accept()
 nl = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0); nl.bind((0, 0))
 pk = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-print(port, cli.fileno(), nl.fileno(), pk.fileno(), flush=True)
+sys.stdout.write("%d %d %d %d\\n" % (port, cli.fileno(), nl.fileno(), pk.fileno())); sys.stdout.flush()
 time.sleep(120)
 `;
+
+/** The holder's line of four numbers (chunks joined, other lines ignored), or a clear error if it ends before. */
+function firstLine(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    child.stdout!.on('data', (d) => {
+      text += String(d);
+      const line = text.split('\n').find((l) => /^\d+ \d+ \d+ \d+$/.test(l));
+      if (line !== undefined) resolve(line);
+    });
+    child.on('exit', (code, signal) => reject(new Error(`the namespace holder ended (${code ?? signal}) before it was ready; it printed ${JSON.stringify(text)}`)));
+  });
+}
 
 captureSuite('capture: snapshot sockets, per network namespace', () => {
   const tmp = tempDir('tsfalco-netns-');
@@ -34,7 +47,7 @@ captureSuite('capture: snapshot sockets, per network namespace', () => {
   beforeAll(async () => {
     // unshare -n: a new network namespace whose loopback is brought up, as a container runtime does.
     holder = spawn('unshare', ['-n', 'sh', '-c', 'ip link set lo up && exec python3 -c "$0"', HOLD], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const line = await new Promise<string>((resolve) => holder.stdout!.once('data', (d) => resolve(String(d))));
+    const line = await firstLine(holder);
     const [p, cli, nl, pk] = line.trim().split(' ').map(Number);
     port = p!;
     fds = { cli: BigInt(cli!), nl: BigInt(nl!), pk: BigInt(pk!) };
