@@ -19,9 +19,9 @@ import { alertsByRule } from '../helpers/replay.js';
  * non-loopback address); the BPF program loaded is `r0 = 0; exit` and is freed when its fd
  * closes; the ptrace target is a `sleep` child of the script.
  *
- * Rules NOT here stay on their synthetic tests (default-rules.test.ts), see rules/README.md: the
- * four container rules (no container runtime on the test machine) and the kernel module rule (it
- * counts only successful loads, and loading a module is not harmless).
+ * Rules NOT here: three container rules have a real capture of their own
+ * (captured-container.test.ts); the release_agent escape and the kernel module rule stay on their
+ * synthetic tests (default-rules.test.ts), see rules/README.md.
  */
 const RULES = join(ROOT, 'rules/tsfalco_rules.yaml');
 
