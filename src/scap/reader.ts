@@ -23,6 +23,7 @@ import {
   settleSockets,
   type StateRow,
 } from './state-blocks.js';
+import { ColumnMapper } from './to-columns.js';
 import { EventMapper } from './to-events.js';
 
 /**
@@ -114,7 +115,6 @@ export function openScapFile(path: string, bytes: Uint8Array | null = null): Sca
   }
   const r = new BlockReader(input);
   const ev = new ScapEvent();
-  const mapper = new EventMapper();
   const stats: ScapStats = { events: 0, containerEvents: 0, unknownEvents: 0, unknownBlocks: 0, sections: 0, bytes: 0 };
   let header: SectionHeader;
   let machine: MachineInfo | null = null;
@@ -212,6 +212,11 @@ export function openScapFile(path: string, bytes: Uint8Array | null = null): Sca
   let started = false;
 
   type Sink = (row: TraceEvent | typeof BATCH_BREAK) => void;
+  /** Where event rows go: row objects (`rows()`), or straight into a batch's columns (`batches()`). */
+  interface Events {
+    event(ev: ScapEvent, num: number): void;
+    reset(): void;
+  }
   let snap: PendingSnapshot | null = pending;
   let lastTs = 0n;
   let num = 0;
@@ -223,7 +228,7 @@ export function openScapFile(path: string, bytes: Uint8Array | null = null): Sca
    * start: a snapshot after events) until `enough()` says so or the data ends; false once it
    * has ended. A damaged block ends it with a UserError, after every row before it was handed on.
    */
-  function pump(sink: Sink, enough: () => boolean): boolean {
+  function pump(sink: Sink, events: Events, enough: () => boolean): boolean {
     let failure: ScapFormatError | null = null;
     try {
       while (block >= 0) {
@@ -243,14 +248,14 @@ export function openScapFile(path: string, bytes: Uint8Array | null = null): Sca
               if (row) sink({ ...row, num: 0n } as TraceEvent);
               containers++;
             } else {
-              sink(mapper.map(ev, BigInt(num)));
+              events.event(ev, num);
             }
           }
         } else {
           if (block === BLOCK.SHB) {
             readSectionHeader(r);
             stats.sections++;
-            mapper.reset();
+            events.reset();
           }
           if (snap === null && (block === BLOCK.SHB || isStateBlock(block))) {
             // State after events: a new snapshot, starting a batch of its own.
@@ -290,11 +295,13 @@ export function openScapFile(path: string, bytes: Uint8Array | null = null): Sca
     begin();
     const queue: (TraceEvent | typeof BATCH_BREAK)[] = [];
     const sink: Sink = (row) => queue.push(row);
+    const mapper = new EventMapper();
+    const events: Events = { event: (ev, n) => queue.push(mapper.map(ev, BigInt(n))), reset: () => mapper.reset() };
     const enough = () => queue.length >= 256;
     let more = true;
     while (more) {
       try {
-        more = pump(sink, enough);
+        more = pump(sink, events, enough);
       } catch (err) {
         yield* queue;
         throw err;
@@ -308,28 +315,41 @@ export function openScapFile(path: string, bytes: Uint8Array | null = null): Sca
     begin();
     const builder = createBatchBuilder(traceSchema(metadata), SCAP_BATCH_ROWS);
     const ready: RecordBatch[] = [];
+    // Event rows are written into the builder's columns; snapshot and container rows (rare) are appended as objects.
+    const columns = new ColumnMapper(builder);
+    const take = () => {
+      columns.newBatch();
+      ready.push(builder.take()!);
+    };
     const sink: Sink = (row) => {
       if (row === BATCH_BREAK) {
-        if (builder.pending > 0) ready.push(builder.take()!);
+        if (builder.pending > 0) take();
       } else if (builder.append(row) >= SCAP_BATCH_ROWS) {
-        ready.push(builder.take()!);
+        take();
       }
+    };
+    const events: Events = {
+      event: (ev, n) => {
+        columns.write(ev, n);
+        if (builder.pending >= SCAP_BATCH_ROWS) take();
+      },
+      reset: () => columns.reset(),
     };
     const enough = () => ready.length > 0;
     let more = true;
     while (more) {
       try {
-        more = pump(sink, enough);
+        more = pump(sink, events, enough);
       } catch (err) {
         // What was read before a break is still delivered, then the break is reported.
-        if (builder.pending > 0) ready.push(builder.take()!);
+        if (builder.pending > 0) take();
         for (const b of ready) {
           batchesRead++;
           yield b;
         }
         throw err;
       }
-      if (!more && builder.pending > 0) ready.push(builder.take()!);
+      if (!more && builder.pending > 0) take();
       for (const b of ready) {
         batchesRead++;
         yield b;

@@ -1,7 +1,7 @@
 import { COLUMNS, type ColumnKind } from '../trace/columns.js';
 import type { TraceEvent } from '../trace/event.js';
 import { LAYOUT_KEY, type Param, paramsOf } from '../trace/event-params.js';
-import { EF, EVENT_TABLE, PT, latestCode, type DynamicType, type ScapEventInfo } from './event-table.js';
+import { EF, EVENT_TABLE, PT, latestCode, type DynamicType, type ScapEventInfo, type ScapParamInfo } from './event-table.js';
 import { bytesText, cstring, cstrings, ipv4Text, ipv6Text, isV4Mapped, numberAt, tupleText, unixPath, valueText } from './params.js';
 import { syscallName } from './ppm-sc.js';
 import type { ScapEvent } from './scap-event.js';
@@ -37,7 +37,7 @@ interface CodeMapper {
   latest: boolean;
 }
 
-const KIND = new Map<string, ColumnKind>(COLUMNS.map((c) => [c.name, c.kind]));
+export const KIND = new Map<string, ColumnKind>(COLUMNS.map((c) => [c.name, c.kind]));
 
 /** Scap parameter names whose column differs from the name Falco's table gives them. */
 const ALIASES: Record<string, Record<string, string>> = {
@@ -50,12 +50,12 @@ function toBig(v: number | bigint): bigint {
   return typeof v === 'bigint' ? v : BigInt(Math.trunc(v));
 }
 
-function toNum(v: number | bigint): number {
+export function toNum(v: number | bigint): number {
   return typeof v === 'bigint' ? Number(BigInt.asIntN(64, v)) : v;
 }
 
 /** Converts a numeric value to what a column kind takes. */
-function numericFor(kind: ColumnKind): ((v: number | bigint) => unknown) | null {
+export function numericFor(kind: ColumnKind): ((v: number | bigint) => unknown) | null {
   switch (kind) {
     case 'int64':
       return (v) => BigInt.asIntN(64, toBig(v));
@@ -81,7 +81,7 @@ function numericFor(kind: ColumnKind): ((v: number | bigint) => unknown) | null 
   }
 }
 
-function isStringType(t: number): boolean {
+export function isStringType(t: number): boolean {
   return t === PT.CHARBUF || t === PT.FSPATH || t === PT.FSRELPATH;
 }
 
@@ -232,9 +232,12 @@ function extraSetter(name: string, type: number, fmt: number, info: ScapEventInf
   };
 }
 
-function fdTypeOfFamily(family: unknown): string | undefined {
+export function fdTypeOfFamily(family: unknown): string | undefined {
   return family === 2 ? 'ipv4' : family === 10 ? 'ipv6' : family === 1 ? 'unix' : family === 16 ? 'netlink' : undefined;
 }
+
+/** Events with a post step (postFor). */
+export const POST_EVENTS: ReadonlySet<string> = new Set(['socket', 'socketpair', 'connect', 'accept', 'accept4', 'pipe', 'pipe2', 'memfd_create']);
 
 /** What the event type implies beyond its parameters (as tsfalco's capture records it). */
 function postFor(name: string): ((e: Row) => void) | null {
@@ -271,58 +274,112 @@ function postFor(name: string): ((e: Row) => void) | null {
   }
 }
 
-function compile(info: ScapEventInfo): CodeMapper {
+/**
+ * Where each parameter of an event code goes: the one mapping both the row objects (`rows()`,
+ * through setters) and the direct column writes (`batches()`, src/scap/to-columns.ts) follow.
+ */
+export type ParamPlan =
+  /** A generic event's syscall code: names the row's type, and stays in extra as ID. */
+  | { readonly kind: 'syscall' }
+  | { readonly kind: 'column'; readonly col: string; readonly type: number; readonly dynamic: readonly DynamicType[] | null }
+  /** A socket tuple: sock_family, sip, sport, dip, dport, path (and for unix sockets extra[name]). */
+  | { readonly kind: 'tuple'; readonly name: string }
+  /** A socket address: the server side, unless a tuple said it. */
+  | { readonly kind: 'addr' }
+  | { readonly kind: 'extra'; readonly name: string; readonly type: number; readonly fmt: number; readonly param: ScapParamInfo };
+
+export interface CodePlan {
+  /** The event name (`syscall` for generic events, until their ID names them). */
+  type: string;
+  dir: '>' | '<';
+  params: ParamPlan[];
+  /** An enter event whose exit comes as its own event (not switch, procexit, procinfo…). */
+  paired: boolean;
+  /** Columns the parameters and the post step may fill (what an exit row can take from this enter row). */
+  columns: string[];
+  /** Whether this code is the newest layout of its event (rows of other layouts name theirs: LAYOUT_KEY). */
+  latest: boolean;
+}
+
+/** Whether columnSetter has a setter for a value of scap type `type` in column `col`. */
+export function columnFits(col: string, type: number, dynamic: readonly DynamicType[] | null): boolean {
+  const kind = KIND.get(col);
+  if (kind === undefined) return false;
+  if (type === PT.DYN) return dynamic !== null;
+  return col === 'cgroup' || kind !== 'map';
+}
+
+export function planCode(info: ScapEventInfo): CodePlan {
   const enter = info.dir === '>';
   const list: Param[] = paramsOf(info.name);
   const aliases = ALIASES[info.name];
   const used = new Set<string>();
   const columns = new Set<string>();
-  const setters: (Setter | null)[] = [];
+  const params: ParamPlan[] = [];
   const generic = info.id === 'GENERIC_E' || info.id === 'GENERIC_X';
   for (let i = 0; i < info.params.length; i++) {
     const p = info.params[i];
+    const extra: ParamPlan = { kind: 'extra', name: p.name, type: p.type, fmt: p.fmt, param: p };
     if (generic) {
       // The ID is the syscall (a PPM_SC code): it names the event, as Falco's evt.type does.
-      setters.push(
-        i === 0
-          ? (e, ev, j) => {
-              if (ev.paramLen[j] < 2) return;
-              const sc = ev.view.getUint16(ev.paramOff[j], true);
-              e.type = syscallName(sc);
-              // The code itself stays a parameter (evt.arg.ID, evt.arg[0]).
-              ((e.extra ??= {}) as Record<string, string>).ID = String(sc);
-            }
-          : extraSetter(p.name, p.type, p.fmt, info, i),
-      );
+      params.push(i === 0 ? { kind: 'syscall' } : extra);
       continue;
     }
     const aliased = aliases?.[p.name];
     const mapped = aliased ? { name: p.name, col: aliased, render: 'num' } : list.find((x) => x.name === p.name);
-    let setter: Setter | null = null;
+    let plan: ParamPlan | null = null;
     if (mapped && !(enter && mapped.col === 'res') && !used.has(mapped.col)) {
       if (mapped.render === 'tuple' || mapped.col === 'tuple') {
-        if (p.type === PT.SOCKTUPLE) setter = tupleSetterFor(p.name);
+        if (p.type === PT.SOCKTUPLE) plan = { kind: 'tuple', name: p.name };
         for (const c of ['sock_family', 'sip', 'sport', 'dip', 'dport', 'path']) columns.add(c);
       } else if (mapped.render === 'addr') {
-        if (p.type === PT.SOCKADDR) setter = sockaddrSetter;
+        if (p.type === PT.SOCKADDR) plan = { kind: 'addr' };
         for (const c of ['sock_family', 'dip', 'dport', 'path']) columns.add(c);
       } else if (mapped.col !== 'extra') {
-        setter = columnSetter(mapped.col, p.type, p.dynamic);
+        if (columnFits(mapped.col, p.type, p.dynamic)) plan = { kind: 'column', col: mapped.col, type: p.type, dynamic: p.dynamic };
         columns.add(mapped.col);
       }
-      if (setter) used.add(mapped.col);
+      if (plan) used.add(mapped.col);
     }
-    if (!setter) columns.add('extra');
-    setters.push(setter ?? extraSetter(p.name, p.type, p.fmt, info, i));
+    if (!plan) columns.add('extra');
+    params.push(plan ?? extra);
   }
   const exit = EVENT_TABLE[info.code + 1];
   const paired = enter && exit !== undefined && exit.name === info.name && !(info.flags & EF.SKIPPARSERESET);
-  const post = postFor(info.name);
-  if (post) for (const c of ['fd_type', 'l4proto']) columns.add(c);
+  if (POST_EVENTS.has(info.name)) for (const c of ['fd_type', 'l4proto']) columns.add(c);
   columns.add('extra'); // block comments, EVF flags
   for (const own of ['ts', 'num', 'type', 'dir', 'cpu', 'tid', 'res', 'latency']) columns.delete(own);
   const latest = !generic && latestCode(info.name, info.dir) === info.code;
-  return { type: generic ? 'syscall' : info.name, dir: info.dir, setters, post, paired, columns: [...columns], latest };
+  return { type: generic ? 'syscall' : info.name, dir: info.dir, params, paired, columns: [...columns], latest };
+}
+
+function syscallSetter(e: Row, ev: ScapEvent, j: number): void {
+  if (ev.paramLen[j] < 2) return;
+  const sc = ev.view.getUint16(ev.paramOff[j], true);
+  e.type = syscallName(sc);
+  // The code itself stays a parameter (evt.arg.ID, evt.arg[0]).
+  ((e.extra ??= {}) as Record<string, string>).ID = String(sc);
+}
+
+function setterOf(plan: ParamPlan, info: ScapEventInfo, i: number): Setter {
+  switch (plan.kind) {
+    case 'syscall':
+      return syscallSetter;
+    case 'column':
+      return columnSetter(plan.col, plan.type, plan.dynamic)!;
+    case 'tuple':
+      return tupleSetterFor(plan.name);
+    case 'addr':
+      return sockaddrSetter;
+    case 'extra':
+      return extraSetter(plan.name, plan.type, plan.fmt, info, i);
+  }
+}
+
+function compile(info: ScapEventInfo): CodeMapper {
+  const plan = planCode(info);
+  const setters = plan.params.map((p, i) => setterOf(p, info, i));
+  return { type: plan.type, dir: plan.dir, setters, post: postFor(info.name), paired: plan.paired, columns: plan.columns, latest: plan.latest };
 }
 
 export class EventMapper {

@@ -23,9 +23,9 @@ import type { TraceEvent } from './event.js';
  * batch. That keeps every repeated path, comm and event type to one copy per file, and keeps
  * every complete batch decodable when the writer dies (its deltas precede it in the file).
  *
- * Producers that decode binary records (the capture) can skip the TraceEvent object and write
- * into the column storage directly: `stores` (typed arrays, validity bits, dictionary codes) and
- * `addRow()`. Both paths give the same bytes.
+ * Producers that decode binary records (the capture, the .scap reader) can skip the TraceEvent
+ * object and write into the column storage directly: `stores` (typed arrays, validity bits,
+ * dictionary codes, map entries) and `addRow()`. Both paths give the same bytes.
  */
 
 interface Accumulator {
@@ -34,7 +34,7 @@ interface Accumulator {
   /** The column's data for rows [0, length), then forgets them. */
   finish(length: number): Data;
   /** Direct access to the storage (see ColumnStores). */
-  readonly store: ColumnStore | DictionaryStore;
+  readonly store: ColumnStore;
 }
 
 /**
@@ -64,6 +64,28 @@ export interface DictionaryStore extends ColumnStore {
   intern(text: string): number;
 }
 
+/** Binary: a value copied from a range of bytes, no copy of its own first. */
+export interface BinaryStore extends ColumnStore {
+  /** Stores buf[off, off + len) at `row`, which must come after every row written so far. */
+  setBytes(row: number, buf: Uint8Array, off: number, len: number): void;
+}
+
+/**
+ * Map<Utf8, Utf8>, entry by entry. Entries go to the newest row written so far (`put` on an
+ * older row is an error); a row's entries are keys/values[start(row), end(row)) while its
+ * batch is pending, in the order they were put (what an object's key order gives `set`).
+ */
+export interface MapStore extends ColumnStore {
+  readonly keys: readonly string[];
+  readonly values: readonly string[];
+  /** Sets key → value in `row`'s map: a key already there keeps its place, as in an object. */
+  put(row: number, key: string, value: string): void;
+  /** Index of `key` among `row`'s entries (row: a row of the pending batch), or -1. */
+  find(row: number, key: string): number;
+  start(row: number): number;
+  end(row: number): number;
+}
+
 type StoreOfKind<K extends ColumnKind> = K extends 'timestamp' | 'int64'
   ? WideStore<BigInt64Array>
   : K extends 'uint64'
@@ -80,7 +102,11 @@ type StoreOfKind<K extends ColumnKind> = K extends 'timestamp' | 'int64'
               ? NumericStore<Uint8Array>
               : K extends 'string'
                 ? DictionaryStore
-                : ColumnStore;
+                : K extends 'binary'
+                  ? BinaryStore
+                  : K extends 'map'
+                    ? MapStore
+                    : ColumnStore;
 
 /** Every column's store, by column name. */
 export type ColumnStores = { readonly [C in (typeof COLUMNS)[number] as C['name']]: StoreOfKind<C['kind']> };
@@ -153,8 +179,12 @@ class Validity {
 
 /** A growable byte buffer for the UTF-8 / binary values of one batch. */
 class Bytes {
-  buf = new Uint8Array(1 << 16);
+  buf: Uint8Array;
   length = 0;
+
+  constructor(capacity = 1 << 16) {
+    this.buf = new Uint8Array(capacity);
+  }
 
   private reserve(extra: number): void {
     if (this.length + extra <= this.buf.length) return;
@@ -166,9 +196,33 @@ class Bytes {
   }
 
   pushString(text: string): void {
+    const n = text.length;
     // UTF-8 needs at most 3 bytes per UTF-16 code unit.
-    this.reserve(text.length * 3);
+    this.reserve(n * 3);
+    if (n <= 64) {
+      // Short ASCII text (map keys, numbers, names) copied by hand: encodeInto's call costs more
+      // than the copy (it was a sixth of the time of reading a .scap into batches).
+      const buf = this.buf;
+      const at = this.length;
+      let i = 0;
+      while (i < n) {
+        const c = text.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[at + i] = c;
+        i++;
+      }
+      if (i === n) {
+        this.length = at + n;
+        return;
+      }
+    }
     this.length += encoder.encodeInto(text, this.buf.subarray(this.length)).written;
+  }
+
+  pushRange(src: Uint8Array, off: number, len: number): void {
+    this.reserve(len);
+    this.buf.set(src.subarray(off, off + len), this.length);
+    this.length += len;
   }
 
   pushBytes(bytes: Uint8Array): void {
@@ -244,7 +298,16 @@ function numeric(type: DataType, values: NumericArray, pools: Pools): Accumulato
 }
 
 function utf8Data(strings: readonly string[]): Data<Utf8> {
-  const bytes = new Bytes();
+  // Sized for the strings (ASCII without growing: pushString reserves 3 bytes per character),
+  // not a fixed 64 KiB: most calls get a few new dictionary entries or one batch's map items.
+  let total = 0;
+  let longest = 0;
+  for (let i = 0; i < strings.length; i++) {
+    const n = strings[i].length;
+    total += n;
+    if (n > longest) longest = n;
+  }
+  const bytes = new Bytes(total + 2 * longest + 16);
   const valueOffsets = new Int32Array(strings.length + 1);
   for (let i = 0; i < strings.length; i++) {
     bytes.pushString(strings[i]);
@@ -276,7 +339,7 @@ function dictionaryColumn(type: DataType, capacity: number, pools: Pools): Accum
   };
   return {
     set,
-    store: { valid: validity.bits, set, codes: indices, intern },
+    store: { valid: validity.bits, set, codes: indices, intern } satisfies DictionaryStore as ColumnStore,
     finish(length) {
       // The first chunk always exists (possibly empty) so that every batch has a dictionary.
       if (added.length > 0 || chunks.length === 0) chunks.push(utf8Data(added));
@@ -306,9 +369,16 @@ function variableColumn(type: DataType, capacity: number, pools: Pools, push: (b
     filled = row + 1;
     validity.mark(row);
   };
+  const setBytes = (row: number, buf: Uint8Array, off: number, len: number) => {
+    fillTo(row);
+    bytes.pushRange(buf, off, len);
+    valueOffsets[row + 1] = bytes.length;
+    filled = row + 1;
+    validity.mark(row);
+  };
   return {
     set,
-    store: { valid: validity.bits, set },
+    store: { valid: validity.bits, set, setBytes } satisfies BinaryStore as ColumnStore,
     finish(length) {
       fillTo(length);
       filled = 0;
@@ -322,8 +392,9 @@ function variableColumn(type: DataType, capacity: number, pools: Pools, push: (b
 function nestedColumn(type: DataType, capacity: number, pools: Pools, kind: 'strings' | 'map'): Accumulator {
   const validity = new Validity(capacity, pools);
   const valueOffsets = new Int32Array(capacity + 1);
-  let keys: string[] = [];
-  let values: string[] = [];
+  // Reused from batch to batch (emptied by finish), so that MapStore can hand them out.
+  const keys: string[] = [];
+  const values: string[] = [];
   let filled = 0;
   const fillTo = (row: number) => {
     while (filled < row) valueOffsets[++filled] = values.length;
@@ -333,18 +404,42 @@ function nestedColumn(type: DataType, capacity: number, pools: Pools, kind: 'str
     if (kind === 'strings') {
       for (const item of value as readonly string[]) values.push(item);
     } else {
-      for (const [k, v] of Object.entries(value as Record<string, string>)) {
+      // for…in, not Object.entries: same order (own keys of a plain object), no array per row.
+      const map = value as Record<string, string>;
+      for (const k in map) {
         keys.push(k);
-        values.push(v);
+        values.push(map[k]);
       }
     }
     valueOffsets[row + 1] = values.length;
     filled = row + 1;
     validity.mark(row);
   };
+  const start = (row: number) => (row < filled ? valueOffsets[row] : values.length);
+  const end = (row: number) => (row < filled ? valueOffsets[row + 1] : values.length);
+  const find = (row: number, key: string) => {
+    for (let i = start(row), e = end(row); i < e; i++) if (keys[i] === key) return i;
+    return -1;
+  };
+  const put = (row: number, key: string, value: string) => {
+    if (row + 1 < filled) throw new Error(`map column: row ${row} is not the newest row`);
+    fillTo(row);
+    const at = find(row, key);
+    if (at >= 0) {
+      values[at] = value;
+      return;
+    }
+    keys.push(key);
+    values.push(value);
+    valueOffsets[row + 1] = values.length;
+    filled = row + 1;
+    validity.mark(row);
+  };
+  const mapStore: MapStore = { valid: validity.bits, set, keys, values, put, find, start, end };
+  const store: ColumnStore = kind === 'map' ? mapStore : { valid: validity.bits, set };
   return {
     set,
-    store: { valid: validity.bits, set },
+    store,
     finish(length) {
       fillTo(length);
       filled = 0;
@@ -361,8 +456,8 @@ function nestedColumn(type: DataType, capacity: number, pools: Pools, kind: 'str
           children: [utf8Data(keys), utf8Data(values)],
         });
       }
-      keys = [];
-      values = [];
+      keys.length = 0;
+      values.length = 0;
       return makeData({ type: type as never, length, ...validity.take(length), valueOffsets: offsets, child } as never);
     },
   };
