@@ -129,6 +129,8 @@ type PooledArray = NumericArray | Uint8Array;
 class Pool {
   private spare: PooledArray[] = [];
   private lent: PooledArray[] = [];
+  /** Whether lent arrays are kept for `recycle()`; a builder whose batches are never recycled must not keep them. */
+  pooled = true;
 
   constructor(private readonly make: () => PooledArray) {}
 
@@ -136,7 +138,7 @@ class Pool {
   copy<A extends PooledArray>(src: A, length: number): A {
     const out = (this.spare.pop() ?? this.make()) as A;
     (out as unknown as { set(a: A): void }).set(src.subarray(0, length) as A);
-    this.lent.push(out);
+    if (this.pooled) this.lent.push(out);
     return out.subarray(0, length) as A;
   }
 
@@ -520,7 +522,8 @@ export interface BatchBuilder {
   take(): RecordBatch | null;
   /**
    * Says that the batches taken so far are no longer used (written out): their arrays serve the
-   * next batches. Without it every batch gets arrays of its own.
+   * next batches. Only for a builder made with `{ recycle: true }`; without it every batch gets
+   * arrays of its own, which live as long as the batch.
    */
   recycle(): void;
   /** Column storage for direct writes into the rows `addRow` hands out. */
@@ -532,7 +535,7 @@ export interface BatchBuilder {
   addRow(): number;
 }
 
-export function createBatchBuilder(schema: Schema, capacity: number): BatchBuilder {
+export function createBatchBuilder(schema: Schema, capacity: number, options: { recycle?: boolean } = {}): BatchBuilder {
   const byName: Record<string, Accumulator> = Object.create(null);
   const stores: Record<string, ColumnStore> = Object.create(null);
   const pools: Pools = [];
@@ -542,6 +545,9 @@ export function createBatchBuilder(schema: Schema, capacity: number): BatchBuild
     stores[col.name] = acc.store;
     return acc;
   });
+  // A reader hands its batches to a consumer that may keep them: its pools must not hold on to
+  // every array they lent (that kept a whole .scap file's batches in memory).
+  if (!options.recycle) for (const pool of pools) pool.pooled = false;
   let rows = 0;
   return {
     get pending() {

@@ -186,7 +186,7 @@ export function createTraceWriter(path: string, metadata: TraceMetadataInput, op
   const arrow = new StreamingFileWriter({ compressionType: arrowCompressionType(options.compression ?? 'lz4') });
   arrow.reset(sink, schema);
   sink.commit();
-  const builder = createBatchBuilder(schema, batchRows);
+  const builder = createBatchBuilder(schema, batchRows, { recycle: true });
   let events = 0;
   let batches = 0;
   let closed = false;
