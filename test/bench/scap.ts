@@ -56,15 +56,28 @@ function timed(fn: () => void): number {
   return median(runs);
 }
 
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+/** Peak RSS (KiB) of the last `run`, when /usr/bin/time is there to tell. */
+let lastPeakKiB: number | null = null;
+
 function run(cmd: string, args: string[], what: string): void {
   const devnull = openSync('/dev/null', 'w');
   try {
-    const r = spawnSync(cmd, args, { stdio: ['ignore', devnull, 'pipe'], maxBuffer: 64 << 20 });
+    const [exe, argv] = TIME ? [TIME, ['-f', 'BENCH_PEAK %M', cmd, ...args]] : [cmd, args];
+    const r = spawnSync(exe, argv, { stdio: ['ignore', devnull, 'pipe'], maxBuffer: 64 << 20 });
     if (r.error) throw r.error;
     if (r.status !== 0) throw new Error(`${what} exited with ${r.status}: ${r.stderr?.toString().slice(0, 500)}`);
+    const peak = /BENCH_PEAK (\d+)/.exec(r.stderr?.toString() ?? '');
+    lastPeakKiB = peak ? Number(peak[1]) : null;
   } finally {
     closeSync(devnull);
   }
+}
+
+/** `timed(run(...))` with the peak RSS of its last run. */
+function timedRun(cmd: string, args: string[], what: string): { secs: number; peakKiB: number | null } {
+  const secs = timed(() => run(cmd, args, what));
+  return { secs, peakKiB: lastPeakKiB };
 }
 
 function capture(trace: string): void {
@@ -106,7 +119,7 @@ function main(): void {
   const size = statSync(scap).size;
   process.stdout.write(`file: ${scap}: ${fmt(events)} events, ${fmt(size / 2 ** 20, 1)} MiB, ${fmt(size / events, 1)} bytes/event; ${sysdig.stdout.trim()}; median of ${REPS} run(s)\n\n`);
 
-  const rows: { name: string; secs: number }[] = [];
+  const rows: { name: string; secs: number; peakKiB?: number | null }[] = [];
   rows.push({
     name: 'tsfalco: openScap(file).rows()  (decode to rows)',
     secs: timed(() => {
@@ -127,17 +140,18 @@ function main(): void {
       if (n < events) throw new Error(`our reader read ${n} rows, fewer than the ${events} events`);
     }),
   });
-  rows.push({ name: 'tsfalco replay FILE --filter evt.num=0', secs: timed(() => run(process.execPath, [BIN, 'replay', scap, '--filter', 'evt.num=0', '--no-summary'], 'tsfalco replay')) });
-  rows.push({ name: 'sysdig -r FILE  (every event printed)', secs: timed(() => run('sysdig', ['-r', scap], 'sysdig')) });
-  rows.push({ name: 'sysdig -r FILE -p %evt.num', secs: timed(() => run('sysdig', ['-r', scap, '-p', '%evt.num'], 'sysdig')) });
-  const base = timed(() => run('sysdig', ['-r', scap, 'evt.num=0'], 'sysdig'));
-  rows.push({ name: 'sysdig -r FILE evt.num=0  (filter matching nothing)', secs: base });
+  rows.push({ name: 'tsfalco replay FILE --filter evt.num=0', ...timedRun(process.execPath, [BIN, 'replay', scap, '--filter', 'evt.num=0', '--no-summary'], 'tsfalco replay') });
+  rows.push({ name: 'sysdig -r FILE  (every event printed)', ...timedRun('sysdig', ['-r', scap], 'sysdig') });
+  rows.push({ name: 'sysdig -r FILE -p %evt.num', ...timedRun('sysdig', ['-r', scap, '-p', '%evt.num'], 'sysdig') });
+  const base = timedRun('sysdig', ['-r', scap, 'evt.num=0'], 'sysdig');
+  rows.push({ name: 'sysdig -r FILE evt.num=0  (filter matching nothing)', ...base });
 
-  process.stdout.write(['reader'.padEnd(54), 'seconds', 'events/s'.padStart(12), 'vs sysdig filter'].join(' | ') + '\n');
+  process.stdout.write(['reader'.padEnd(54), 'seconds', 'events/s'.padStart(12), 'vs sysdig filter', 'peak RSS'].join(' | ') + '\n');
   for (const r of rows) {
-    process.stdout.write([r.name.padEnd(54), fmt(r.secs, 2).padStart(7), fmt(events / r.secs).padStart(12), `${fmt(r.secs / base, 2)}x time`].join(' | ') + '\n');
+    const peak = r.peakKiB == null ? '' : `${fmt(r.peakKiB / 1024)} MiB`;
+    process.stdout.write([r.name.padEnd(54), fmt(r.secs, 2).padStart(7), fmt(events / r.secs).padStart(12), `${fmt(r.secs / base.secs, 2)}x time`.padStart(16), peak].join(' | ') + '\n');
   }
-  process.stdout.write('\n"vs sysdig filter": the reader\'s time over `sysdig -r FILE evt.num=0` (decoding and state, nothing printed); wall time, one process each.\n');
+  process.stdout.write('\n"vs sysdig filter": the reader\'s time over `sysdig -r FILE evt.num=0` (decoding and state, nothing printed); wall time, one process each. Peak RSS of the command-line readers from /usr/bin/time.\n');
 }
 
 try {
