@@ -2,7 +2,8 @@ import type { DictionaryStore } from '../trace/batch-builder.js';
 import { PPM_O } from '../trace/flags.js';
 import { fcntlCmdToPpm, ptraceRequestToPpm } from './ppm-codes.js';
 import type { TraceWriter } from '../trace/writer.js';
-import { cloneFlags, encodeDev, ipv4, ipv6, openFlags, shownFamily } from './convert.js';
+import { cloneFlags, encodeDev, openFlags } from './convert.js';
+import { ipv4Text, ipv6Text, shownFamily } from '../util/ip.js';
 import {
   ARG_SPEC,
   type ArgCol,
@@ -364,11 +365,11 @@ export function createColumnDecoder(names: ReadonlyMap<number, string>, writer: 
       const key = dv.getUint32(at, true);
       const known = codes.get(key);
       if (known === undefined) {
-        code = store.intern(ipv4(buf, at));
+        code = store.intern(ipv4Text(buf, at));
         if (codes.size < 65536) codes.set(key, code);
       } else code = known;
     } else {
-      code = store.intern(ipv6(buf, at));
+      code = store.intern(ipv6Text(buf, at));
     }
     store.codes[row] = code;
     mark(store.valid, row);

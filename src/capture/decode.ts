@@ -1,7 +1,8 @@
 import type { TraceEvent } from '../trace/event.js';
 import { PPM_O } from '../trace/flags.js';
 import { fcntlCmdToPpm, ptraceRequestToPpm } from './ppm-codes.js';
-import { cloneFlags, encodeDev, ipv4, ipv6, mmapFlags, openFlags, protFlags, shownFamily } from './convert.js';
+import { cloneFlags, encodeDev, mmapFlags, openFlags, protFlags } from './convert.js';
+import { ipv4Text, ipv6Text, shownFamily } from '../util/ip.js';
 
 /**
  * Decodes the helper's binary stream (layout: src/capture/README.md, helper/record.h) into
@@ -280,11 +281,11 @@ function sockaddr(e: Record<string, unknown>, buf: Buffer, at: number, len: numb
   if (family === 2 && len >= 8) {
     e.sock_family = 2;
     e[port] = buf.readUInt16BE(at + 2);
-    e[ip] = ipv4(buf, at + 4);
+    e[ip] = ipv4Text(buf, at + 4);
   } else if (family === 10 && len >= 24) {
     e.sock_family = 10;
     e[port] = buf.readUInt16BE(at + 2);
-    e[ip] = ipv6(buf, at + 8);
+    e[ip] = ipv6Text(buf, at + 8);
   } else if (family === 1) {
     e.sock_family = 1;
     // An abstract socket's name starts with a NUL; Falco shows it with a leading '@'.
@@ -306,7 +307,7 @@ interface SockItem {
 function sockItem(buf: Buffer, at: number): SockItem {
   const family = shownFamily(buf[at], buf, at + 8);
   // A v4-mapped pair is read as the IPv4 addresses in the last 4 bytes of each.
-  const addr = (o: number) => (family === 2 ? ipv4(buf, buf[at] === 10 ? o + 12 : o) : family === 10 ? ipv6(buf, o) : '');
+  const addr = (o: number) => (family === 2 ? ipv4Text(buf, buf[at] === 10 ? o + 12 : o) : family === 10 ? ipv6Text(buf, o) : '');
   return { family, type: buf[at + 1], proto: buf[at + 2], lport: buf.readUInt16LE(at + 4), rport: buf.readUInt16LE(at + 6), laddr: addr(at + 8), raddr: addr(at + 24) };
 }
 

@@ -3,7 +3,8 @@ import { cpus, hostname, release, totalmem, version as osVersion } from 'node:os
 import { RECORD_TYPES } from '../trace/columns.js';
 import type { TraceEvent } from '../trace/event.js';
 import { PPM_EXE } from '../trace/flags.js';
-import { ipv4, ipv6, openFlags } from './convert.js';
+import { openFlags } from './convert.js';
+import { ipv4Text, ipv6Text, shownFamily } from '../util/ip.js';
 
 /**
  * The state a reader needs before the first event, read from /proc and /etc: the machine, every
@@ -48,8 +49,6 @@ function statusField(status: string, key: string): string[] {
   return m ? m[1].trim().split(/\s+/) : [];
 }
 
-const V4_MAPPED = '::ffff:';
-
 interface NetEntry {
   family: number;
   l4proto: number;
@@ -59,13 +58,13 @@ interface NetEntry {
   path?: string;
 }
 
-function hexIp(hex: string): string {
+function hexBytes(hex: string): Uint8Array {
   const bytes = new Uint8Array(hex.length / 2);
   // /proc/net/tcp prints each 32-bit word in host (little-endian) order.
   for (let w = 0; w < hex.length / 8; w++) {
     for (let b = 0; b < 4; b++) bytes[w * 4 + b] = parseInt(hex.slice(w * 8 + (3 - b) * 2, w * 8 + (3 - b) * 2 + 2), 16);
   }
-  return bytes.length === 4 ? ipv4(bytes, 0) : ipv6(bytes, 0);
+  return bytes;
 }
 
 /**
@@ -84,19 +83,18 @@ function netTables(pid: number): Map<string, NetEntry> {
       if (f.length < 10) continue;
       const [lip, lport] = f[1].split(':');
       const [rip, rport] = f[2].split(':');
+      const local = hexBytes(lip);
+      const remote = hexBytes(rip);
+      // A dual-stack socket with an IPv4 peer is shown as IPv4, as the decoders do for events.
+      const shown = local.length === 16 ? shownFamily(family, local, 0, remote, 0) : family;
+      const text = (b: Uint8Array) => (b.length === 4 ? ipv4Text(b, 0) : shown === 2 ? ipv4Text(b, 12) : ipv6Text(b, 0));
       const entry: NetEntry = {
-        family,
+        family: shown,
         l4proto,
-        local: [hexIp(lip), l4proto === 255 ? 0 : parseInt(lport, 16)],
-        remote: [hexIp(rip), l4proto === 255 ? 0 : parseInt(rport, 16)],
+        local: [text(local), l4proto === 255 ? 0 : parseInt(lport, 16)],
+        remote: [text(remote), l4proto === 255 ? 0 : parseInt(rport, 16)],
         listening: l4proto === 6 && f[3] === '0A',
       };
-      // Both ends IPv4-mapped: an IPv4 socket, as libsinsp (and shownFamily for events) shows it.
-      if (family === 10 && entry.local[0].startsWith(V4_MAPPED) && entry.remote[0].startsWith(V4_MAPPED)) {
-        entry.family = 2;
-        entry.local[0] = entry.local[0].slice(V4_MAPPED.length);
-        entry.remote[0] = entry.remote[0].slice(V4_MAPPED.length);
-      }
       if (entry.listening) listening.add(`${l4proto}:${entry.local[1]}`);
       out.set(f[9], entry);
     }

@@ -1,5 +1,6 @@
 import { PF, PT, type ScapParamInfo } from './event-table.js';
 import type { ScapEvent } from './scap-event.js';
+import { ipv4Text, ipv6Text, shownFamily } from '../util/ip.js';
 
 /**
  * Values of event parameters, read straight from the reader's window by type (PT_*): numbers,
@@ -45,43 +46,8 @@ export function cstrings(buf: Uint8Array, off: number, len: number): string[] {
   return out;
 }
 
-export function ipv4Text(buf: Uint8Array, off: number): string {
-  return `${buf[off]}.${buf[off + 1]}.${buf[off + 2]}.${buf[off + 3]}`;
-}
-
-/** RFC 5952 text: lower-case hex, leading zeros dropped, the longest run (≥ 2) of zero groups as `::`. */
-export function ipv6Text(buf: Uint8Array, off: number): string {
-  const g: number[] = [];
-  for (let i = 0; i < 8; i++) g.push((buf[off + 2 * i] << 8) | buf[off + 2 * i + 1]);
-  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
-    return `::ffff:${ipv4Text(buf, off + 12)}`;
-  }
-  let bestAt = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestAt = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  if (bestAt < 0) return g.map((x) => x.toString(16)).join(':');
-  const head = g.slice(0, bestAt).map((x) => x.toString(16)).join(':');
-  const tail = g.slice(bestAt + bestLen).map((x) => x.toString(16)).join(':');
-  return `${head}::${tail}`;
-}
-
-/** Whether the 16 bytes at off are an IPv4-mapped IPv6 address (::ffff:a.b.c.d). */
-export function isV4Mapped(buf: Uint8Array, off: number): boolean {
-  for (let i = 0; i < 10; i++) if (buf[off + i] !== 0) return false;
-  return buf[off + 10] === 0xff && buf[off + 11] === 0xff;
-}
+// Address text and the v4-mapped test are shared with the capture layer.
+export { ipv4Text, ipv6Text, isV4Mapped } from '../util/ip.js';
 
 /** Byte size of a fixed-size numeric type, 0 for the others. */
 export function numericSize(type: number): number {
@@ -194,7 +160,7 @@ export function tupleText(buf: Uint8Array, view: DataView, off: number, len: num
     return `${ipv4Text(buf, off + 1)}:${view.getUint16(off + 5, true)}->${ipv4Text(buf, off + 7)}:${view.getUint16(off + 11, true)}`;
   }
   if (family === 10 && len >= 37) {
-    if (isV4Mapped(buf, off + 1) && isV4Mapped(buf, off + 19)) {
+    if (shownFamily(10, buf, off + 1, buf, off + 19) === 2) {
       return `${ipv4Text(buf, off + 13)}:${view.getUint16(off + 17, true)}->${ipv4Text(buf, off + 31)}:${view.getUint16(off + 35, true)}`;
     }
     return `${ipv6Text(buf, off + 1)}:${view.getUint16(off + 17, true)}->${ipv6Text(buf, off + 19)}:${view.getUint16(off + 35, true)}`;

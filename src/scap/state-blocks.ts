@@ -3,7 +3,8 @@ import type { TraceEvent } from '../trace/event.js';
 import { PPM_EXE } from '../trace/flags.js';
 import { BLOCK, type BlockReader } from './blocks.js';
 import { ScapFormatError } from './input.js';
-import { cstring, cstrings, ipv4Text, ipv6Text, isV4Mapped, unixPath } from './params.js';
+import { cstring, cstrings, ipv4Text, ipv6Text, unixPath } from './params.js';
+import { shownFamily } from '../util/ip.js';
 
 /**
  * The state blocks that precede the events of a .scap section: machine info, process lists (all
@@ -322,7 +323,7 @@ export function readFdList(r: BlockReader, pidOf: (tid: number) => number, emit:
       case 4: {
         c.need(37, 'ipv6 fd');
         const b = c.buf;
-        const mapped = isV4Mapped(b, c.at) && isV4Mapped(b, c.at + 16);
+        const mapped = shownFamily(10, b, c.at) === 2;
         const local = mapped ? ipv4Text(b, c.at + 12) : ipv6Text(b, c.at);
         const remote = mapped ? ipv4Text(b, c.at + 28) : ipv6Text(b, c.at + 16);
         c.at += 32;

@@ -2,6 +2,7 @@ import type { BatchBuilder, BinaryStore, ColumnStore, DictionaryStore, MapStore,
 import { LAYOUT_KEY } from '../trace/event-params.js';
 import { type DynamicType, PT, type ScapEventInfo } from './event-table.js';
 import { bytesText, cstring, cstrings, ipv4Text, ipv6Text, isV4Mapped, numberAt, numericSize, tupleText, unixPath, valueText } from './params.js';
+import { shownFamily } from '../util/ip.js';
 import { syscallName } from './ppm-sc.js';
 import { ScapEvent } from './scap-event.js';
 import { cgroupColumns } from './state-blocks.js';
@@ -146,7 +147,7 @@ function tupleWriter(S: Stores, extra: MapStore, name: string): Writer {
       setText(dip, row, ipv4Text(buf, off + 7));
       setSmall(dport, row, view.getUint16(off + 11, true));
     } else if (fam === 10 && len >= 37) {
-      if (isV4Mapped(buf, off + 1) && isV4Mapped(buf, off + 19)) {
+      if (shownFamily(10, buf, off + 1, buf, off + 19) === 2) {
         setSmall(family, row, 2);
         setText(sip, row, ipv4Text(buf, off + 13));
         setText(dip, row, ipv4Text(buf, off + 31));

@@ -3,6 +3,7 @@ import type { TraceEvent } from '../trace/event.js';
 import { LAYOUT_KEY, type Param, paramsOf } from '../trace/event-params.js';
 import { EF, EVENT_TABLE, PT, latestCode, type DynamicType, type ScapEventInfo, type ScapParamInfo } from './event-table.js';
 import { bytesText, cstring, cstrings, ipv4Text, ipv6Text, isV4Mapped, numberAt, tupleText, unixPath, valueText } from './params.js';
+import { shownFamily } from '../util/ip.js';
 import { syscallName } from './ppm-sc.js';
 import type { ScapEvent } from './scap-event.js';
 import { cgroupColumns } from './state-blocks.js';
@@ -170,7 +171,7 @@ function tupleSetter(e: Row, ev: ScapEvent, i: number): void {
     e.dip = ipv4Text(buf, off + 7);
     e.dport = view.getUint16(off + 11, true);
   } else if (family === 10 && len >= 37) {
-    if (isV4Mapped(buf, off + 1) && isV4Mapped(buf, off + 19)) {
+    if (shownFamily(10, buf, off + 1, buf, off + 19) === 2) {
       // libsinsp treats a socket whose two ends are IPv4-mapped as an IPv4 one.
       e.sock_family = 2;
       e.sip = ipv4Text(buf, off + 13);

@@ -1,7 +1,8 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cloneFlags, encodeDev, ipv6, openFlags, protFlags } from '../../src/capture/convert.js';
+import { cloneFlags, encodeDev, openFlags, protFlags } from '../../src/capture/convert.js';
+import { ipv6Text } from '../../src/util/ip.js';
 import { fcntlCmdToPpm, ptraceRequestToPpm } from '../../src/capture/ppm-codes.js';
 import { DEFAULT_SYSCALLS, selectSyscalls } from '../../src/capture/syscalls.js';
 import { VALUE_TABLES } from '../../src/scap/value-names.js';
@@ -65,7 +66,7 @@ describe('kernel flags to Falco encodings', () => {
     expect(protFlags(0x7)).toBe(7);
     expect(encodeDev((8 << 20) | 1)).toBe(0x801);
     expect(encodeDev((136 << 20) | 300)).toBe((300 & 0xff) | (136 << 8) | ((300 & ~0xff) << 12));
-    const v6 = (hex: string) => ipv6(Uint8Array.from(Buffer.from(hex, 'hex')), 0);
+    const v6 = (hex: string) => ipv6Text(Uint8Array.from(Buffer.from(hex, 'hex')), 0);
     expect(v6('00000000000000000000000000000001')).toBe('::1');
     expect(v6('20010db8000000000001000000000001')).toBe('2001:db8::1:0:0:1');
     expect(v6('00000000000000000000ffff7f000001')).toBe('::ffff:127.0.0.1');
