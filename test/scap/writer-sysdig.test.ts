@@ -25,7 +25,7 @@ bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT; echo hi >&3; exec 3>&-"
 echo data > "$D/output.txt"
 `;
 
-/** Many kinds of syscalls: threads, pipes, dup2, a memfd, IPv6 UDP, a unix socket, chmod, rename, a subprocess. */
+/** Many kinds of syscalls: threads, pipes, dup2, a memfd, IPv6 UDP, a unix socket, chmod, rename, a subprocess, a file loop. */
 const BUSY = `
 import os, socket, subprocess, sys, threading
 d = sys.argv[1]
@@ -38,6 +38,9 @@ except OSError: pass
 t = threading.Thread(target=lambda: open("/etc/hostname").read()); t.start(); t.join()
 subprocess.run(["/bin/true", "x"])
 p = d + "/f.txt"; open(p, "w").write("x"); os.chmod(p, 0o600); os.rename(p, p + ".2"); os.unlink(p + ".2")
+# Enough named fds and results whatever the environment (python's start-up work varies with it).
+for i in range(250):
+    f = os.open("/etc/hostname", os.O_RDONLY); os.read(f, 64); os.fstat(f); os.close(f)
 `;
 
 /** What sysdig 0.29's libscap (libs of March 2022) has no event or syscall code for: never written for it. */
