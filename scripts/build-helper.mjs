@@ -5,7 +5,7 @@
 // (npm run build:helper) a missing tool or a failed build is an error.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -40,7 +40,10 @@ if (!existsSync('/sys/kernel/btf/vmlinux')) {
   say('capture helper not built: this kernel has no BTF (/sys/kernel/btf/vmlinux), which the helper needs (CONFIG_DEBUG_INFO_BTF=y)');
   process.exit(strict ? 1 : 0);
 }
-const r = spawnSync('make', ['-s', '-C', join(root, 'src/capture/helper'), `OUT=${join(root, 'dist/helper')}`], { stdio: 'inherit' });
+// OUT relative to the helper's folder: make cannot handle a target path with spaces, and a clone
+// may live below one ("/home/me/My Projects/tsfalco"); nothing below the clone has any.
+const helperDir = join(root, 'src/capture/helper');
+const r = spawnSync('make', ['-s', '-C', helperDir, `OUT=${relative(helperDir, join(root, 'dist/helper'))}`], { stdio: 'inherit' });
 if (r.status !== 0) {
   say('capture helper build failed (see above); tsfalco capture will be unavailable until "npm run build:helper" succeeds');
   process.exit(strict ? 1 : 0);

@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,15 +22,27 @@ interface Case {
   falco_args: string[];
 }
 
+/**
+ * The runner splits $TSFALCO on whitespace, so a clone below a path with a space cannot be named
+ * there directly: it gets a one-line wrapper script in a temporary folder instead.
+ */
+function tsfalcoWrapper(dir: string): string {
+  const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
+  const path = join(dir, 'tsfalco');
+  writeFileSync(path, `#!/bin/sh\nexec ${quote(process.execPath)} ${quote(join(repo, 'bin', 'run.js'))} "$@"\n`, { mode: 0o755 });
+  return path;
+}
+
 function runCases(names: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
+  const tmp = mkdtempSync(join(tmpdir(), 'tsfalco-compat-'));
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
     execFile(
       process.execPath,
       [join(compat, 'run'), ...names],
-      { cwd: repo, env: { ...process.env, TSFALCO: `${process.execPath} ${join(repo, 'bin', 'run.js')}` }, maxBuffer: 16 << 20 },
+      { cwd: repo, env: { ...process.env, TSFALCO: tsfalcoWrapper(tmp) }, maxBuffer: 16 << 20 },
       (err, out, errOut) => done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout: out, stderr: errOut }),
     );
-  });
+  }).finally(() => rmSync(tmp, { recursive: true, force: true }));
 }
 
 describe.skipIf(!present && !required)(`falco-compat: Falco's legacy regression cases${present ? '' : ' (skipped: ../shared/falco-compat is absent)'}`, () => {
