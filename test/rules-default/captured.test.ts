@@ -69,7 +69,7 @@ grep -r password "$D" > /dev/null || true; find "$D" -name id_rsa > /dev/null
 cp /bin/bash "$D/nginx"; "$D/nginx" -c 'sh -c true; true'
 # 19 setuid bit set, 20 root through it: a logged-in user (loginuid set for this process only)
 # drops to nobody and runs the setuid-root copy
-cp /bin/true "$D/suidtrue"; chmod u+s "$D/suidtrue"; chmod 755 "$D"
+cp /bin/true "$D/suidtrue"; chmod 4755 "$D/suidtrue"; chmod 755 "$D"
 perl -e 'open(my $f, ">", "/proc/self/loginuid") or die "loginuid: $!"; print $f "65534"; close($f) or die "loginuid: $!";
   $) = "65534 65534"; $( = 65534; $< = $> = 65534; die "still root" if $> == 0 || $< == 0;
   exec {$ARGV[0]} "suidtrue" or die "exec: $!"' "$D/suidtrue"
@@ -133,7 +133,7 @@ const FIRES: [rule: string, step: string, nearMiss: string][] = [
   ['TSF Crypto-Miner Program Started', '16 a copy of true named xmrig', 'echo with miner words as arguments'],
   ['TSF Credential Search', '17 grep -r password, find -name id_rsa', 'grep -r hello, find -name notes.txt'],
   ['TSF Shell Started by a Network Service', '18 a copy of bash named nginx starts sh', 'bash starts sh'],
-  ['TSF Setuid or Setgid Bit Set', '19 chmod u+s', 'chmod u+x'],
+  ['TSF Setuid or Setgid Bit Set', '19 chmod 4755', 'chmod u+x'],
   ['TSF Root Gained Through a Setuid Program', '20 a logged-in nobody runs a setuid-root copy of true', 'runs /bin/true'],
   ['TSF Setuid to Root by a Non-Root Process', "21 a logged-in user's process, effective uid nobody, takes back root with setuid(0)", 'the same outside a login session (a root service)'],
   ['TSF Ptrace Attach to Another Process', '22 PTRACE_ATTACH to a sleep child', 'PTRACE_ATTACH to no process fails'],
