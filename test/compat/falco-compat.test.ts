@@ -6,10 +6,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from '../helpers/cli.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const compat = resolve(repo, '..', 'shared', 'falco-compat');
@@ -33,16 +33,22 @@ function tsfalcoWrapper(dir: string): string {
   return path;
 }
 
-function runCases(names: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const tmp = mkdtempSync(join(tmpdir(), 'tsfalco-compat-'));
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
+interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runCases(names: string[]): Promise<RunResult> {
+  const tmp = tempDir('tsfalco-compat-');
+  return new Promise<RunResult>((done) => {
     execFile(
       process.execPath,
       [join(compat, 'run'), ...names],
-      { cwd: repo, env: { ...process.env, TSFALCO: tsfalcoWrapper(tmp) }, maxBuffer: 16 << 20 },
+      { cwd: repo, env: { ...process.env, TSFALCO: tsfalcoWrapper(tmp.dir) }, maxBuffer: 16 << 20 },
       (err, out, errOut) => done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout: out, stderr: errOut }),
     );
-  }).finally(() => rmSync(tmp, { recursive: true, force: true }));
+  }).finally(tmp.cleanup);
 }
 
 describe.skipIf(!present && !required)(`falco-compat: Falco's legacy regression cases${present ? '' : ' (skipped: ../shared/falco-compat is absent)'}`, () => {
