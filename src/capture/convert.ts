@@ -34,6 +34,30 @@ export function openFlags(flags: number, fmode?: number): number {
   return out >>> 0;
 }
 
+/**
+ * open/openat/openat2 mode to what libs records (open_modes_to_scap): the permission bits
+ * (PPM_S_* are Linux's), and 0 unless the flags create a file (O_CREAT or O_TMPFILE).
+ */
+export function openMode(flags: number, mode: number): number {
+  if ((flags & (0o100 | O_TMPFILE)) === 0) return 0;
+  return (mode & 0o7777) >>> 0;
+}
+
+/** openat2's RESOLVE_* (linux/openat2.h) to PPM_RESOLVE_* (libs' openat2_resolve_to_scap). */
+const RESOLVE_BITS: ReadonlyArray<[number, number]> = [
+  [0x01, 1 << 4], // NO_XDEV
+  [0x02, 1 << 2], // NO_MAGICLINKS
+  [0x04, 1 << 3], // NO_SYMLINKS
+  [0x08, 1 << 0], // BENEATH
+  [0x10, 1 << 1], // IN_ROOT
+  [0x20, 1 << 5], // CACHED
+];
+export function resolveFlags(resolve: number): number {
+  let out = 0;
+  for (const [k, p] of RESOLVE_BITS) if (resolve & k) out |= p;
+  return out >>> 0;
+}
+
 const CLONE_BITS: ReadonlyArray<[number, number]> = [
   [0x100, PPM_CL.CLONE_VM],
   [0x200, PPM_CL.CLONE_FS],

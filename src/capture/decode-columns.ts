@@ -2,7 +2,7 @@ import type { DictionaryStore } from '../trace/batch-builder.js';
 import { PPM_O } from '../trace/flags.js';
 import { fcntlCmdToPpm, ptraceRequestToPpm } from './ppm-codes.js';
 import type { TraceWriter } from '../trace/writer.js';
-import { cloneFlags, encodeDev, openFlags } from './convert.js';
+import { cloneFlags, encodeDev, openFlags, openMode, resolveFlags } from './convert.js';
 import { ipv4Text, ipv6Text, shownFamily } from '../util/ip.js';
 import {
   ARG_SPEC,
@@ -292,6 +292,7 @@ export function createColumnDecoder(names: ReadonlyMap<number, string>, writer: 
     opW[2 * row + 1] = 0;
   };
   const flagsA = S.flags.values, flagsV = S.flags.valid;
+  const modeA = S.mode.values, modeV = S.mode.valid;
   const devA = S.dev.values, devV = S.dev.valid;
   const inoW = S.ino.words, inoV = S.ino.valid;
   const famA = S.sock_family.values, famV = S.sock_family.valid;
@@ -685,6 +686,16 @@ export function createColumnDecoder(names: ReadonlyMap<number, string>, writer: 
           setI64Low32(fdW, fdV, row, dv.getInt32(d, true));
           setI64Low32(fd2W, fd2V, row, dv.getInt32(d + 4, true));
           break;
+        case ITEM.OPEN_HOW: {
+          // openat2's struct open_how (decode.ts: same values); resolve goes to `extra`.
+          const how = dv.getUint32(d, true);
+          flagsA[row] = openFlags(how);
+          mark(flagsV, row);
+          modeA[row] = openMode(how, dv.getUint32(d + 8, true));
+          mark(modeV, row);
+          S.extra.put(row, 'resolve', String(resolveFlags(dv.getUint32(d + 16, true))));
+          break;
+        }
       }
       at = d + len;
     }

@@ -1,7 +1,7 @@
 import type { TraceEvent } from '../trace/event.js';
 import { PPM_O } from '../trace/flags.js';
 import { fcntlCmdToPpm, ptraceRequestToPpm } from './ppm-codes.js';
-import { cloneFlags, encodeDev, mmapFlags, openFlags, protFlags } from './convert.js';
+import { cloneFlags, encodeDev, mmapFlags, openFlags, openMode, protFlags, resolveFlags } from './convert.js';
 import { ipv4Text, ipv6Text, shownFamily } from '../util/ip.js';
 
 /**
@@ -20,7 +20,7 @@ export const PROTOCOL_VERSION = 1;
 
 export const ITEM = {
   PATH: 1, PATH2: 2, NAME: 3, SOCKADDR: 4, SOCK: 5, ARGV: 6, ENV: 7, EXEPATH: 8, CWD: 9, CGROUP: 10, PROC: 11, FILE: 12,
-  DATA: 13, CLONE3: 14, FDPAIR: 15, FILENAME: 16,
+  DATA: 13, CLONE3: 14, FDPAIR: 15, FILENAME: 16, OPEN_HOW: 17,
 } as const;
 
 export const SYSCALL_FIXED = 128;
@@ -69,7 +69,7 @@ export function convert(conv: Conv | undefined): (v: number) => number {
 export const ARG_SPEC: Record<string, string> = {
   open: ',flags:open,mode',
   openat: 'dirfd,,flags:open,mode',
-  openat2: 'dirfd',
+  openat2: 'dirfd', // flags, mode and resolve: ITEM_OPEN_HOW
   creat: ',mode',
   execveat: 'dirfd,,,,flags',
   clone: 'flags:clone',
@@ -463,6 +463,15 @@ export function createDecoder(names: ReadonlyMap<number, string>, sinks: Decoder
           e.fd = BigInt(buf.readInt32LE(d));
           e.fd2 = BigInt(buf.readInt32LE(d + 4));
           break;
+        case ITEM.OPEN_HOW: {
+          // openat2's struct open_how { u64 flags, mode, resolve } (O_* and RESOLVE_* fit in 32 bits).
+          const how = buf.readUInt32LE(d);
+          e.flags = openFlags(how);
+          e.mode = openMode(how, buf.readUInt32LE(d + 8));
+          // No column of its own: `extra`, as the .scap reader keeps it (PT_FLAGS32 as decimal text).
+          e.extra = { resolve: String(resolveFlags(buf.readUInt32LE(d + 16))) };
+          break;
+        }
       }
       at = d + len;
     }

@@ -38,6 +38,7 @@ export const CAT = {
   CAPSET: 28,
   EXIT: 29,
   READ: 30,
+  OPENAT2: 31,
   /** Flag: record mmap/mprotect only with PROT_EXEC. */
   F_EXEC_ONLY: 0x80,
 } as const;
@@ -60,7 +61,7 @@ const CATEGORY: Record<string, number> = {
   open: CAT.OPEN,
   creat: CAT.OPEN,
   openat: CAT.OPENAT,
-  openat2: CAT.OPENAT,
+  openat2: CAT.OPENAT2,
   execve: CAT.EXECVE,
   execveat: CAT.EXECVEAT,
   clone: CAT.CLONE,

@@ -549,6 +549,16 @@ static __noinline __u32 add_items(char *buf, struct task_struct *task, __u8 cat,
 	case CAT_OPENAT:
 		off = add_user_str(buf, off, ITEM_PATH, (const char *)a[1]);
 		return ret >= 0 ? add_file(buf, off, task, ret) : off;
+	case CAT_OPENAT2: {
+		off = add_user_str(buf, off, ITEM_PATH, (const char *)a[1]);
+		/* struct open_how is in the process's memory, still there at exit. Its first 24 bytes
+		 * (flags, mode, resolve: all libs records) exist whenever the kernel accepted the size
+		 * (it refuses less than 24 with EINVAL); a later, longer version only adds fields. */
+		struct item_open_how how = {};
+		if (a[3] >= sizeof(how) && bpf_probe_read_user(&how, sizeof(how), (void *)a[2]) == 0)
+			off = add_fixed(buf, off, ITEM_OPEN_HOW, &how, sizeof(how));
+		return ret >= 0 ? add_file(buf, off, task, ret) : off;
+	}
 	case CAT_EXECVE:
 	case CAT_EXECVEAT: {
 		__u32 len = st->filename_len & (STR_MAX - 1);

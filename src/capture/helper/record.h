@@ -46,13 +46,14 @@
 #define CAT_NAME1 21 /* user string at arg1 -> ITEM_NAME (finit_module uargs) */
 #define CAT_NAME2 22 /* user string at arg2 -> ITEM_NAME (init_module uargs) */
 #define CAT_OPEN 23 /* path arg0 + ITEM_FILE of the returned fd (open, creat) */
-#define CAT_OPENAT 24 /* path arg1 + ITEM_FILE of the returned fd (openat, openat2) */
+#define CAT_OPENAT 24 /* path arg1 + ITEM_FILE of the returned fd (openat) */
 #define CAT_FDPAIR0 25 /* int[2] at arg0 -> ITEM_FDPAIR (pipe, pipe2) */
 #define CAT_FDPAIR3 26 /* int[2] at arg3 -> ITEM_FDPAIR (socketpair) */
 #define CAT_SOCKFD 27 /* ITEM_SOCK of fd arg0 (listen, shutdown) */
 #define CAT_CAPSET 28 /* ITEM_PROC after the change */
 #define CAT_EXIT 29 /* exit, exit_group: recorded at entry (REC_F_NO_EXIT) */
 #define CAT_READ 30 /* like CAT_RW but the data is what was read (ret bytes) */
+#define CAT_OPENAT2 31 /* openat2: path arg1 + ITEM_OPEN_HOW (struct open_how at arg2, arg3 bytes) + ITEM_FILE */
 /* Category flag: record mmap/mprotect only when prot (arg2) has PROT_EXEC. */
 #define CAT_F_EXEC_ONLY 0x80
 #define CAT_MASK 0x7f
@@ -74,6 +75,7 @@
 #define ITEM_CLONE3 14 /* u64 clone_args.flags */
 #define ITEM_FDPAIR 15 /* int32 fds[2] */
 #define ITEM_FILENAME 16 /* execve filename read at entry */
+#define ITEM_OPEN_HOW 17 /* struct item_open_how: openat2's struct open_how, kernel values */
 
 struct rec_prefix {
 	__u16 size;
@@ -150,6 +152,15 @@ struct item_file {
 	__u64 ino;
 	__u32 f_mode; /* FMODE_* (FMODE_CREATED = 0x100000) */
 	__u32 pad;
+};
+
+/* openat2's struct open_how as the process passed it (read at exit; kernel O_* and RESOLVE_*
+ * values, converted to Falco's encodings by the decoder). Only when arg3 (its size) is at least
+ * 24 bytes, the kernel's smallest accepted size, and the read succeeded. */
+struct item_open_how {
+	__u64 flags; /* O_* */
+	__u64 mode;
+	__u64 resolve; /* RESOLVE_* */
 };
 
 /* Counters per cpu, read by the loader for REC_STATS. */
