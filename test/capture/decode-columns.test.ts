@@ -315,7 +315,8 @@ captureSuite('decode-columns.ts on a real stream', () => {
       helper.stdout.on('data', (c: Buffer) => chunks.push(c));
       await new Promise<void>((resolve) => helper.stdout.once('data', () => resolve()));
       const script = `cd ${tmp.dir}; echo x > f; mv f g; ln -s g h; cat h /etc/hostname > /dev/null; mkdir d; rmdir d; ls -la > /dev/null;
-        (exec 3<>/dev/tcp/127.0.0.1/1) 2>/dev/null; python3 -c 'import socket; s=socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.sendto(b"x", ("::1", 9))' 2>/dev/null; true`;
+        (exec 3<>/dev/tcp/127.0.0.1/1) 2>/dev/null; python3 -c 'import socket; s=socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.sendto(b"x", ("::1", 9))' 2>/dev/null;
+        python3 -c 'import ctypes; c = ctypes.CDLL(None); how = (ctypes.c_uint64 * 3)(0o2000000, 0, 0x08); assert c.syscall(437, -100, b"g", how, 24) >= 0'; true`;
       spawnSync('bash', ['-c', script], { stdio: 'ignore' });
       await new Promise((r) => setTimeout(r, 300));
       helper.kill('SIGTERM');
@@ -324,6 +325,8 @@ captureSuite('decode-columns.ts on a real stream', () => {
       const { reference, columns, referenceBytes, columnsBytes } = decodeBothWays(stream, NAMES, { chunk: 65536 });
       expect(reference.filter((e) => e.type === 'execve').length).toBeGreaterThan(3);
       expect(reference.some((e) => e.type === 'connect')).toBe(true);
+      // openat2's open_how (O_CLOEXEC, RESOLVE_BENEATH → PPM_RESOLVE_BENEATH 1).
+      expect(reference.find((e) => e.type === 'openat2' && e.path === 'g' && e.res! >= 0n)).toMatchObject({ flags: PPM_O.RDONLY | PPM_O.CLOEXEC, mode: 0, extra: { resolve: '1' } });
       expect(columns.length).toBe(reference.length);
       for (let i = 0; i < reference.length; i++) if (JSON.stringify(columns[i], big) !== JSON.stringify(reference[i], big)) expect(columns[i]).toEqual(reference[i]);
       expect(columnsBytes.equals(referenceBytes)).toBe(true);
