@@ -37,7 +37,8 @@ const RW = [p('res', 'res', 'res'), p('data', 'buffer', 'bytes'), p('fd', 'fd', 
 const BY_TYPE: Record<string, Param[]> = {
   open: OPEN,
   openat: OPEN,
-  openat2: OPEN,
+  // resolve (PPM_RESOLVE_*) has no column: `extra`, as decimal text (the capture's open_how item, the .scap reader).
+  openat2: [...OPEN, p('resolve', 'extra', 'num')],
   creat: [p('fd', 'res', 'fd'), p('name', 'path', 'str'), p('mode', 'mode', 'mode')],
   execve: EXEC,
   execveat: [...EXEC, p('dirfd', 'dirfd', 'fd'), p('pathname', 'path', 'str')],
