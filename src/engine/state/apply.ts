@@ -3,7 +3,7 @@ import { PPM_CL, PPM_CREAT, PPM_O } from '../../trace/flags.js';
 import { COL } from '../batch-view.js';
 import type { Cursor } from '../cursor.js';
 import { containerIdFromCgroup } from './container-id.js';
-import { fdNameOfTuple, resolvePath } from './paths.js';
+import { fdNameOfTuple, resolvePath, workingDir } from './paths.js';
 import type { FdInfo, FdType, ReplayState, ThreadInfo } from './types.js';
 
 /**
@@ -66,7 +66,7 @@ function refreshProcess(c: Cursor, t: ThreadInfo): void {
   const env = c.strings_(COL.env);
   if (env !== undefined) t.env = env;
   const cwd = c.str(COL.cwd);
-  if (cwd !== undefined) t.cwd = cwd;
+  if (cwd !== undefined) t.cwd = workingDir(cwd);
   const tty = c.num(COL.tty);
   if (tty !== undefined) t.tty = tty;
   const pgid = c.num(COL.pgid);
@@ -572,12 +572,12 @@ export function applyBefore(state: ReplayState, c: Cursor, type: string, isRecor
       refreshMemory(c, t);
       return;
     case 'chdir':
-      if (res === 0) t.cwd = resolvePath(t.cwd, c.str(COL.path) ?? '');
+      if (res === 0) t.cwd = workingDir(resolvePath(t.cwd, c.str(COL.path) ?? ''));
       if (res === 0) for (const other of state.threads.values()) if (other.pid === t.pid) other.cwd = t.cwd;
       return;
     case 'fchdir': {
       const dir = state.fds.get(t.pid)?.get(c.num(COL.fd) ?? -1);
-      if (res === 0 && dir) for (const other of state.threads.values()) if (other.pid === t.pid) other.cwd = dir.name;
+      if (res === 0 && dir) for (const other of state.threads.values()) if (other.pid === t.pid) other.cwd = workingDir(dir.name);
       return;
     }
     case 'prctl':
