@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { captureSuite, runTsfalco } from '../capture/helpers.js';
 import { ROOT, tempDir } from '../helpers/cli.js';
 import { alertsByRule, fieldValues } from '../helpers/replay.js';
+import { CONTAINER_PLUGIN_SUGGESTED_FIELDS } from '../../src/cli/rules-env.js';
 
 /**
  * Falco's own upstream rules on REAL captures, for rules that depend on how libsinsp spells a
@@ -13,7 +14,9 @@ import { alertsByRule, fieldValues } from '../helpers/replay.js';
  * `open_file_failed`). A SUSPICIOUS script does what the rules look for, harmlessly (a copy of
  * true in /dev/shm, removed at exit; opens of files that do not exist); an INNOCENT script does
  * the near misses: the same run from the scenario's own directory under /tmp, and failed opens
- * that do not traverse or that traverse out of the monitored directories.
+ * that do not traverse or that traverse out of the monitored directories. The CLI's alerts for
+ * the capture end, as Falco's with its container plugin do, with the plugin's six suggested
+ * fields, in its order, in the text and in the JSON alert's output_fields.
  */
 const UPSTREAM_RULES = join(ROOT, '../shared/falco-rules/falco_rules.yaml');
 
@@ -85,5 +88,23 @@ captureSuite('upstream rules on real captures: proc.cwd and failed-open names as
     const names = fieldValues(traces.innocent, 'evt.type=openat and evt.res=ENOENT and fd.nameraw contains "nonexistent-"', ['fd.name']);
     expect(names.map((n) => n['fd.name'].replace(/\d+$/, 'N'))).toEqual(['/root/.ssh/nonexistent-tsfalco-test.N', '/tmp/nonexistent-tsfalco-test.N']);
     expect(alerts.innocent.get(TRAVERSAL) ?? 0).toBe(0);
+  });
+
+  it('every alert ends with the container plugin\'s six suggested fields, in text and in JSON output_fields', async () => {
+    const keys = ['container_id', 'container_name', 'container_image_repository', 'container_image_tag', 'k8s_pod_name', 'k8s_ns_name'];
+    expect(CONTAINER_PLUGIN_SUGGESTED_FIELDS.map((f) => f.replaceAll('.', '_'))).toEqual(keys);
+    const text = await runTsfalco(['replay', traces.suspicious, '-r', UPSTREAM_RULES, '--no-summary']);
+    expect(text.status, text.stderr).toBe(0);
+    const line = text.stdout.split('\n').find((l) => l.includes('File execution detected from /dev/shm'));
+    expect(line).toMatch(/ container_id=host container_name=host container_image_repository=\S* container_image_tag=\S* k8s_pod_name=\S* k8s_ns_name=\S*$/);
+    const json = await runTsfalco(['replay', traces.suspicious, '-r', UPSTREAM_RULES, '--no-summary', '--json']);
+    expect(json.status, json.stderr).toBe(0);
+    const alerts = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { rule: string; output: string; output_fields: Record<string, unknown> });
+    expect(alerts.map((a) => a.rule).sort()).toEqual([DEV_SHM, TRAVERSAL].sort());
+    for (const a of alerts) {
+      const fields = CONTAINER_PLUGIN_SUGGESTED_FIELDS.map((f) => String(a.output_fields[f] ?? '<NA>'));
+      expect(Object.keys(a.output_fields)).toEqual(expect.arrayContaining([...CONTAINER_PLUGIN_SUGGESTED_FIELDS]));
+      expect(a.output.endsWith(keys.map((k, i) => `${k}=${fields[i]}`).join(' ')), a.output).toBe(true);
+    }
   });
 });
