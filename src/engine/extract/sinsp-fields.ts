@@ -3,6 +3,7 @@ import type { Cursor } from '../cursor.js';
 import { eventFdNumber } from '../cursor.js';
 import { isCloneCaller } from '../state/apply.js';
 import { dirname, resolvePath } from '../state/paths.js';
+import { groupNameOf, userNameOf } from '../state/users.js';
 import type { FdInfo } from '../state/types.js';
 import { eventInfoOf, fdTypeChar } from './event-args.js';
 
@@ -179,13 +180,11 @@ function flagFields(extractors: Record<string, Factory>): Record<string, Factory
 const OVERRIDES: Record<string, Factory> = {
   'user.uid': () => (c) => euid(c),
   'user.name': () => (c) => {
-    const uid = euid(c);
-    return uid === undefined ? undefined : (c.state.users.get(uid)?.name ?? (uid === 0 ? 'root' : undefined));
+    return userNameOf(c, euid(c));
   },
   'group.gid': () => (c) => egid(c),
   'group.name': () => (c) => {
-    const gid = egid(c);
-    return gid === undefined ? undefined : (c.state.groups.get(gid) ?? (gid === 0 ? 'root' : undefined));
+    return groupNameOf(c, egid(c));
   },
 
   'fd.num': () => (c) => {

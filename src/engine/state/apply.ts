@@ -195,6 +195,12 @@ function copyFd(src: FdInfo, num: number, flags: number): FdInfo {
   };
 }
 
+function mapOf<V>(tables: Map<string, Map<number, V>>, key: string): Map<number, V> {
+  let table = tables.get(key);
+  if (!table) tables.set(key, (table = new Map()));
+  return table;
+}
+
 function socketType(family: number | undefined): FdType {
   return family === 2 ? 'ipv4' : family === 10 ? 'ipv6' : family === 1 ? 'unix' : family === 16 ? 'netlink' : 'unknown';
 }
@@ -343,12 +349,18 @@ function applySnapshot(state: ReplayState, c: Cursor, type: string): void {
     case RECORD_TYPES.snapshotUser: {
       const uid = c.num(COL.uid);
       if (uid === undefined) return;
-      state.users.set(uid, { uid, gid: c.num(COL.gid) ?? 0, name: c.str(COL.name) ?? '', home: c.str(COL.path) ?? '', shell: c.str(COL.path2) ?? '' });
+      const user = { uid, gid: c.num(COL.gid) ?? 0, name: c.str(COL.name) ?? '', home: c.str(COL.path) ?? '', shell: c.str(COL.path2) ?? '' };
+      const container = c.str(COL.container_id);
+      if (container === undefined || container === 'host') state.users.set(uid, user);
+      else mapOf(state.containerUsers, container).set(uid, user);
       return;
     }
     case RECORD_TYPES.snapshotGroup: {
       const gid = c.num(COL.gid);
-      if (gid !== undefined) state.groups.set(gid, c.str(COL.name) ?? '');
+      if (gid === undefined) return;
+      const container = c.str(COL.container_id);
+      if (container === undefined || container === 'host') state.groups.set(gid, c.str(COL.name) ?? '');
+      else mapOf(state.containerGroups, container).set(gid, c.str(COL.name) ?? '');
       return;
     }
     case RECORD_TYPES.snapshotContainer: {
