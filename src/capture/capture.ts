@@ -3,13 +3,14 @@ import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { RECORD_TYPES } from '../trace/columns.js';
+import type { DictionaryStore } from '../trace/batch-builder.js';
 import type { TraceEvent } from '../trace/event.js';
 import { createTraceWriter, type TraceWriter } from '../trace/writer.js';
 import { UserError } from '../util/errors.js';
 import type { CpuCounters, Hello } from './decode.js';
 import { createColumnDecoder } from './decode-columns.js';
 import { capturePrerequisiteProblem, helperFailure, startHelper } from './helper.js';
-import { bootTimeNs, takeSnapshot } from './snapshot.js';
+import { bootTimeNs, containerAccountRows, containerIdOfCgroup, pidInCgroup, takeSnapshot } from './snapshot.js';
 import { selectSyscalls } from './syscalls.js';
 
 /**
@@ -210,10 +211,33 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
     e.num = BigInt(++counter.num);
     writer.append(e);
   };
+  // Each container's own users and groups are recorded once: those of the containers the first
+  // snapshot finds, then those of a container first seen in a record's cgroup (new to the trace's
+  // cgroup dictionary), read at the next tick through /proc/PID/root of a process still in it.
+  const accountsRecorded = new Set<string>();
+  const newContainerCgroups = new Map<string, string>();
+  const cgroupStore = writer.stores.cgroup as DictionaryStore;
+  const intern = cgroupStore.intern;
+  cgroupStore.intern = (text: string) => {
+    const id = containerIdOfCgroup(text);
+    if (id !== undefined && !accountsRecorded.has(id) && !newContainerCgroups.has(id)) newContainerCgroups.set(id, text);
+    return intern(text);
+  };
+  const recordNewContainers = () => {
+    for (const [id, cgroup] of newContainerCgroups) {
+      newContainerCgroups.delete(id);
+      if (accountsRecorded.has(id)) continue;
+      const pid = pidInCgroup(cgroup);
+      if (pid === undefined) continue; // gone already: its names stay unknown
+      accountsRecorded.add(id);
+      const ts = BigInt(Date.now()) * 1_000_000n;
+      for (const row of containerAccountRows(id, pid, ts)) append(row);
+    }
+  };
   const snapshot = () => {
     writer.flush(); // a snapshot starts a batch of its own, so a reader can start there
     const ts = BigInt(Date.now()) * 1_000_000n;
-    for (const row of takeSnapshot(ts, { skipPids, bootNs: boot })) append(row);
+    for (const row of takeSnapshot(ts, { skipPids, bootNs: boot, accountsRecorded })) append(row);
     snapshots++;
   };
   const writeStats = (perCpu: CpuCounters[], ts: bigint) => {
@@ -315,6 +339,7 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
       void commandDone.then(() => stop('command'));
     }
     timer = setInterval(() => {
+      if (newContainerCgroups.size > 0) recordNewContainers();
       writer.flush();
       const now = Date.now();
       if (o.durationMs !== undefined && now - started >= o.durationMs) stop('duration');

@@ -309,30 +309,74 @@ function threadRow(pid: number, tid: number, p: ProcInfo): Row | undefined {
   };
 }
 
-function passwdRows(): Row[] {
+/**
+ * The users of /etc/passwd under `root` ('' for the host's, `/proc/PID/root` for a container's),
+ * those of a container with its id.
+ */
+function passwdRows(root = '', containerId?: string): Row[] {
   const rows: Row[] = [];
-  for (const line of (read('/etc/passwd') ?? '').split('\n')) {
+  for (const line of (read(`${root}/etc/passwd`) ?? '').split('\n')) {
     const f = line.split(':');
     if (f.length < 7 || line.startsWith('#')) continue;
-    rows.push({ ts: 0n, type: RECORD_TYPES.snapshotUser, uid: Number(f[2]) >>> 0, gid: Number(f[3]) >>> 0, name: f[0], path: f[5], path2: f[6] });
+    const row: Row = { ts: 0n, type: RECORD_TYPES.snapshotUser, uid: Number(f[2]) >>> 0, gid: Number(f[3]) >>> 0, name: f[0], path: f[5], path2: f[6] };
+    if (containerId !== undefined) row.container_id = containerId;
+    rows.push(row);
   }
   return rows;
 }
 
-function groupRows(): Row[] {
+function groupRows(root = '', containerId?: string): Row[] {
   const rows: Row[] = [];
-  for (const line of (read('/etc/group') ?? '').split('\n')) {
+  for (const line of (read(`${root}/etc/group`) ?? '').split('\n')) {
     const f = line.split(':');
     if (f.length < 3 || line.startsWith('#')) continue;
-    rows.push({ ts: 0n, type: RECORD_TYPES.snapshotGroup, gid: Number(f[2]) >>> 0, name: f[0] });
+    const row: Row = { ts: 0n, type: RECORD_TYPES.snapshotGroup, gid: Number(f[2]) >>> 0, name: f[0] };
+    if (containerId !== undefined) row.container_id = containerId;
+    rows.push(row);
   }
   return rows;
+}
+
+/** The container id (12 hex digits) a cgroup path names, if it names one. */
+export function containerIdOfCgroup(cgroup: string): string | undefined {
+  return CONTAINER_ID.exec(cgroup)?.[1].slice(0, 12);
+}
+
+/**
+ * A container's own users and groups, read through /proc/PID/root of a process in it (its mount
+ * namespace's view of /etc/passwd and /etc/group), as libsinsp reads them; none when the process
+ * has gone or the files cannot be read.
+ */
+export function containerAccountRows(containerId: string, pid: number, ts: bigint): TraceEvent[] {
+  const root = `/proc/${pid}/root`;
+  const rows = [...passwdRows(root, containerId), ...groupRows(root, containerId)];
+  return rows.map((r) => ({ ...r, ts, num: 0n }) as TraceEvent);
+}
+
+/** A live process whose cgroup is `cgroup` (a new container's first process, found when the capture sees its cgroup). */
+export function pidInCgroup(cgroup: string): number | undefined {
+  let pids: string[] = [];
+  try {
+    pids = readdirSync('/proc').filter((n) => /^\d+$/.test(n));
+  } catch {
+    return undefined;
+  }
+  for (const pid of pids) {
+    const text = read(`/proc/${pid}/cgroup`);
+    if (text && /^0::(.*)$/m.exec(text)?.[1].trim() === cgroup) return Number(pid);
+  }
+  return undefined;
 }
 
 export interface SnapshotOptions {
   /** Processes left out (tsfalco itself and its helper). */
   skipPids: ReadonlySet<number>;
   bootNs: bigint | null;
+  /**
+   * Containers whose users and groups the trace already holds: a snapshot adds those of the
+   * others it finds (read through /proc/PID/root of one of their processes) and their ids here.
+   */
+  accountsRecorded?: Set<string>;
 }
 
 /** One snapshot, snapshot_machine first and snapshot_end last; `ts` is set on every row. */
@@ -350,6 +394,7 @@ export function takeSnapshot(ts: bigint, o: SnapshotOptions): TraceEvent[] {
   const procRows: Row[] = [];
   const fds: Row[] = [];
   const containers = new Map<string, string>();
+  const containerPids = new Map<string, number>();
   let pids: number[] = [];
   try {
     pids = readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
@@ -372,11 +417,17 @@ export function takeSnapshot(ts: bigint, o: SnapshotOptions): TraceEvent[] {
     }
     fds.push(...fdRows(pid, net));
     const id = CONTAINER_ID.exec(info.cgroup);
+    if (id && !containerPids.has(id[1].slice(0, 12))) containerPids.set(id[1].slice(0, 12), pid);
     if (id) containers.set(id[1].slice(0, 12), /docker/.test(info.cgroup) ? 'docker' : /crio/.test(info.cgroup) ? 'cri-o' : /libpod/.test(info.cgroup) ? 'podman' : 'containerd');
   }
   rows.push(...procRows, ...fds);
   for (const [id, runtime] of containers) rows.push({ ts, type: RECORD_TYPES.snapshotContainer, container_id: id, extra: { runtime } });
   rows.push(...passwdRows(), ...groupRows());
+  for (const [id, pid] of containerPids) {
+    if (o.accountsRecorded?.has(id)) continue;
+    o.accountsRecorded?.add(id);
+    rows.push(...containerAccountRows(id, pid, ts));
+  }
   rows.push({ ts, type: RECORD_TYPES.snapshotEnd, cpu: -1 });
   for (const r of rows) r.ts = ts;
   return rows.map((r) => ({ ...r, num: 0n }) as TraceEvent);

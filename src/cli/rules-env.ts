@@ -36,10 +36,20 @@ export const BUILTIN_PLUGINS: readonly ProvidedPlugin[] = [{ name: 'container', 
  */
 export const VALIDATION_PROVIDER: ExtractorProvider = { extractor: () => () => undefined };
 
+/**
+ * The fields Falco's container plugin marks "use as suggested output format", in its order
+ * (falcosecurity/plugins plugins/container/src/caps/extract/extract.cpp): with
+ * `append_output: - suggested_output: true` (Falco's default) every syscall rule's output gets
+ * `container_id=%container.id container_name=%container.name …` and its JSON alert these
+ * `output_fields`.
+ */
+export const CONTAINER_PLUGIN_SUGGESTED_FIELDS: readonly string[] = [
+  'container.id', 'container.name', 'container.image.repository', 'container.image.tag', 'k8s.pod.name', 'k8s.ns.name',
+];
+
 /** The sources the engine knows, as the rules loader needs them. */
 export function loaderSources(provider: ExtractorProvider = VALIDATION_PROVIDER): LoaderSource[] {
-  // container.id and container.name are the fields Falco's container plugin suggests for outputs.
-  return [{ name: 'syscall', catalog: syscallCatalog, suggestedFields: ['container.id', 'container.name'], provider }];
+  return [{ name: 'syscall', catalog: syscallCatalog, suggestedFields: CONTAINER_PLUGIN_SUGGESTED_FIELDS, provider }];
 }
 
 /** -c/-o into a FalcoConfig; configuration mistakes become one-line user errors. */

@@ -135,10 +135,13 @@ export class Snapshot {
         });
         return;
       }
+      // libscap's user and group lists are the host's: a container's own (rows with its id) have no place there.
       case RECORD_TYPES.snapshotUser:
+        if ((cur.str('container_id') ?? 'host') !== 'host') return;
         this.users.push({ uid: cur.int('uid') ?? 0, gid: cur.int('gid') ?? 0, name: cur.str('name') ?? '', home: cur.str('path') ?? '', shell: cur.str('path2') ?? '' });
         return;
       case RECORD_TYPES.snapshotGroup:
+        if ((cur.str('container_id') ?? 'host') !== 'host') return;
         this.groups.push({ gid: cur.int('gid') ?? 0, name: cur.str('name') ?? '' });
         return;
     }

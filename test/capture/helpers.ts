@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { capturePrerequisiteProblem } from '../../src/capture/helper.js';
 import type { TraceEvent } from '../../src/trace/event.js';
@@ -59,3 +60,12 @@ export function readEvents(path: string): TraceEvent[] {
 }
 
 export const isSyscallRow = (e: TraceEvent) => !e.type.startsWith('snapshot_') && e.type !== 'capture_stats';
+
+/** Where the cgroup v2 hierarchy is mounted (all of /sys/fs/cgroup, or a hybrid's unified part). */
+export function cgroup2Root(): string | undefined {
+  for (const line of readFileSync('/proc/mounts', 'utf8').split('\n')) {
+    const [, where, type] = line.split(' ');
+    if (type === 'cgroup2') return where;
+  }
+  return undefined;
+}

@@ -39,8 +39,9 @@ describe('replay state: files', () => {
     expect(reads).toEqual([
       { 'fd.num': '3', 'fd.name': '/home/alice/todo.txt', 'fd.directory': '/home/alice', 'fd.filename': 'todo.txt', 'fd.type': 'file', 'fd.typechar': 'f', 'evt.res': 'SUCCESS' },
       { 'fd.num': '5', 'fd.name': '/etc/passwd', 'fd.directory': '/etc', 'fd.filename': 'passwd', 'fd.type': 'file', 'fd.typechar': 'f', 'evt.res': 'SUCCESS' },
-      // after close, fd 3 is gone: libsinsp names an exit's unknown fd "" and types it by the event ('o')
-      { 'fd.num': '3', 'fd.name': '', 'fd.directory': '<NA>', 'fd.filename': '<NA>', 'fd.type': '<NA>', 'fd.typechar': 'o', 'evt.res': 'EBADF' },
+      // after close, fd 3 is gone: libsinsp names an exit's unknown fd "" and types it by the event ('o');
+      // the directory of that "" is "/" (sysdig 0.29 shows the same on a read of an unknown fd)
+      { 'fd.num': '3', 'fd.name': '', 'fd.directory': '/', 'fd.filename': '<NA>', 'fd.type': '<NA>', 'fd.typechar': 'o', 'evt.res': 'EBADF' },
       // dup2 copied fd 5 to 7
       { 'fd.num': '7', 'fd.name': '/etc/passwd', 'fd.directory': '/etc', 'fd.filename': 'passwd', 'fd.type': 'file', 'fd.typechar': 'f', 'evt.res': 'SUCCESS' },
       // from the snapshot
@@ -87,7 +88,7 @@ describe('replay state: processes', () => {
       'proc.name': 'cat', 'proc.exe': 'cat', 'proc.exepath': '/usr/bin/cat', 'proc.cmdline': 'cat /etc/shadow', 'proc.args': '/etc/shadow',
       'proc.pname': 'sudo', 'proc.pcmdline': 'sudo cat /etc/shadow', 'proc.aname[2]': 'bash', 'proc.aname[3]': 'systemd', 'proc.apid[2]': '100',
       'proc.pid': '201', 'proc.ppid': '200', 'user.name': 'root', 'user.uid': '0', 'user.loginuid': '1000', 'user.loginname': 'alice', 'group.gid': '0',
-      'proc.cwd': '/home/alice', 'proc.tty': '34816',
+      'proc.cwd': '/home/alice/', 'proc.tty': '34816',
     });
     const [sudo] = fieldValues(trace, 'evt.type=setresuid', ['proc.name', 'user.name', 'evt.rawarg.euid', 'evt.arg.euid', 'group.name', 'proc.aname']);
     // evt.arg of a uid is the user's name (<NA>: this trace's user table has no uid 0)

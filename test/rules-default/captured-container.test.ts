@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { captureSuite, readEvents, runTsfalco } from '../capture/helpers.js';
+import { captureSuite, cgroup2Root, readEvents, runTsfalco } from '../capture/helpers.js';
 import { ROOT, tempDir } from '../helpers/cli.js';
 import { alertsByRule } from '../helpers/replay.js';
 
@@ -26,15 +26,6 @@ mkdir -p "$D/mnt"; unshare -m sh -c 'mount -t tmpfs tsfalco-test "$0"' "$D/mnt"
 `;
 
 const CONTAINER_RULES = ['TSF Shell Spawned in a Container', 'TSF Package Manager Run in a Container', 'TSF Filesystem Mounted Inside a Container'];
-
-/** Where the cgroup v2 hierarchy is mounted (all of /sys/fs/cgroup, or a hybrid's unified part). */
-function cgroup2Root(): string | undefined {
-  for (const line of readFileSync('/proc/mounts', 'utf8').split('\n')) {
-    const [, where, type] = line.split(' ');
-    if (type === 'cgroup2') return where;
-  }
-  return undefined;
-}
 
 captureSuite('container rules on real captures (a Docker-named cgroup, no runtime)', () => {
   const tmp = tempDir('tsfalco-ctr-');

@@ -7,6 +7,7 @@ import { LAYOUT_KEY, type Param, paramsOf } from '../../trace/event-params.js';
 import type { Cursor } from '../cursor.js';
 import { resolvePath } from '../state/paths.js';
 import type { FdInfo } from '../state/types.js';
+import { groupNameOf, userOf } from '../state/users.js';
 
 /**
  * An event's parameters as libsinsp lists and renders them: `evt.args`, `evt.arg.NAME`,
@@ -472,7 +473,7 @@ function render(c: Cursor, layout: Layout, info: ScapParamInfo, raw: Raw, simple
       case PT.GID: {
         if (raw >= 0xffffffffn) return ['-1', '<NONE>'];
         const id = Number(raw);
-        const name = type === PT.UID ? c.state.users.get(id)?.name : c.state.groups.get(id);
+        const name = type === PT.UID ? userOf(c, id)?.name : groupNameOf(c, id);
         return [String(id), name || '<NA>'];
       }
       case PT.SIGTYPE:

@@ -9,6 +9,7 @@ import { EC } from '../../scap/event-table.js';
 import { eventInfoOf } from './event-args.js';
 import { argRaw, argText, argsText } from './params.js';
 import { withSinspRules } from './sinsp-fields.js';
+import { groupNameOf, userNameOf, userOf } from '../state/users.js';
 import { l4protoName, renderCaps, renderDatetime, renderIso8601, renderRes, renderTime, sockFamilyName } from './render.js';
 
 /**
@@ -203,8 +204,8 @@ function fsPath(c: Cursor, which: 'name' | 'source' | 'target', raw: boolean): s
   return `${cwd.replace(/\/$/, '')}/${path}`;
 }
 
-const user = (c: Cursor, uid: number | undefined) => (uid === undefined ? undefined : c.state.users.get(uid));
-const userName = (c: Cursor, uid: number | undefined) => (uid === undefined ? undefined : (c.state.users.get(uid)?.name ?? (uid === 0 ? 'root' : undefined)));
+const user = userOf;
+const userName = userNameOf;
 // The event's own header columns are the truth at that moment; the state is the fallback.
 const euid = (c: Cursor) => c.num(COL.euid) ?? c.thread()?.euid;
 const egid = (c: Cursor) => c.num(COL.egid) ?? c.thread()?.egid;
@@ -445,7 +446,7 @@ export const EXTRACTORS: Record<string, Factory> = withSinspRules({
   'group.gid': () => (c) => egid(c),
   'group.name': () => (c) => {
     const gid = egid(c);
-    return gid === undefined ? undefined : (c.state.groups.get(gid) ?? (gid === 0 ? 'root' : undefined));
+    return groupNameOf(c, gid);
   },
 
   // --- fd ------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@ import { EC, EF } from '../../scap/event-table.js';
 import type { Cursor } from '../cursor.js';
 import { eventFdNumber } from '../cursor.js';
 import { isCloneCaller } from '../state/apply.js';
-import { resolvePath } from '../state/paths.js';
+import { dirname, resolvePath } from '../state/paths.js';
+import { groupNameOf, userNameOf } from '../state/users.js';
 import type { FdInfo } from '../state/types.js';
 import { eventInfoOf, fdTypeChar } from './event-args.js';
 
@@ -52,8 +53,16 @@ const TYPECHAR_OF_EVENT: Record<string, string> = {
   signalfd: 's', signalfd4: 's', timerfd_create: 't', inotify_init: 'i', inotify_init1: 'i',
 };
 
-/** fd.name of an event whose fd libsinsp does not know (extract_fdname_from_event). */
-function nameFromEvent(c: Cursor): string | undefined {
+/**
+ * fd.name (`raw` false) or fd.nameraw (`raw` true) of an event whose fd libsinsp does not know, a
+ * failed open for instance (sinsp_filter_check_fd::extract_fdname_from_event): open, creat and
+ * accept exits give their path argument, resolved against cwd when relative (an absolute one as
+ * the process gave it); openat/openat2 the name joined to its dirfd's directory and normalised
+ * (sinsp_utils::concatenate_paths, which also normalises an absolute name:
+ * `/root/../root/.ssh/k` is `/root/.ssh/k`), or for fd.nameraw the name as given;
+ * open_by_handle_at its path; a connect its tuple; other exits "".
+ */
+function nameFromEvent(c: Cursor, raw = false): string | undefined {
   if (c.str('dir') === '>') return undefined;
   const type = c.type();
   switch (type) {
@@ -76,14 +85,30 @@ function nameFromEvent(c: Cursor): string | undefined {
     case 'openat2': {
       const path = c.str('path');
       if (path === undefined) return undefined;
+      if (raw) return path;
+      if (path.startsWith('/')) return resolvePath('', path);
       const dirfd = c.num('dirfd');
       const t = c.thread();
       const base = dirfd === undefined || dirfd === -100 ? t?.cwd : t && c.state.fds.get(c.num('pid') ?? t.pid)?.get(dirfd)?.name;
-      return path.startsWith('/') || !base ? path : resolvePath(base, path);
+      return !base ? path : resolvePath(base, path);
     }
+    case 'open_by_handle_at':
+      return c.str('path') ?? '';
     default:
       return '';
   }
+}
+
+/** libsinsp's remove_duplicate_path_separators, applied to every fd.nameraw. */
+function withoutDuplicateSlashes(path: string): string {
+  return path.includes('//') ? path.replace(/\/{2,}/g, '/') : path;
+}
+
+/** fd.directory of a name: up to its last `/`, `/` when that is the first character or there is none (libsinsp). */
+function directoryOf(name: string): string {
+  const pos = name.lastIndexOf('/');
+  if (pos <= 0) return '/';
+  return pos < name.length - 1 ? name.slice(0, pos) : name;
 }
 
 /** The effective uid / gid of the event's thread; a clone caller's row names the child's, libsinsp keeps the caller's. */
@@ -155,13 +180,11 @@ function flagFields(extractors: Record<string, Factory>): Record<string, Factory
 const OVERRIDES: Record<string, Factory> = {
   'user.uid': () => (c) => euid(c),
   'user.name': () => (c) => {
-    const uid = euid(c);
-    return uid === undefined ? undefined : (c.state.users.get(uid)?.name ?? (uid === 0 ? 'root' : undefined));
+    return userNameOf(c, euid(c));
   },
   'group.gid': () => (c) => egid(c),
   'group.name': () => (c) => {
-    const gid = egid(c);
-    return gid === undefined ? undefined : (c.state.groups.get(gid) ?? (gid === 0 ? 'root' : undefined));
+    return groupNameOf(c, egid(c));
   },
 
   'fd.num': () => (c) => {
@@ -176,6 +199,18 @@ const OVERRIDES: Record<string, Factory> = {
     const fd = fdInfo(c);
     if (fd) return fd.name;
     return fdEvent === undefined ? undefined : nameFromEvent(c);
+  },
+  // Without a known fd, fd.nameraw and fd.directory come from the event too (the name of a failed open).
+  'fd.nameraw': () => (c) => {
+    const fd = fdInfo(c);
+    const name = fd ? fd.nameRaw : isFdEvent(c) ? nameFromEvent(c, true) : undefined;
+    return name === undefined ? undefined : withoutDuplicateSlashes(name);
+  },
+  'fd.directory': () => (c) => {
+    const fd = fdInfo(c);
+    if (fd) return fd.type === 'file' || fd.type === 'directory' ? dirname(fd.name) : undefined;
+    const name = isFdEvent(c) ? nameFromEvent(c) : undefined;
+    return name === undefined ? undefined : directoryOf(name);
   },
   'fd.type': () => (c) => (isFdEvent(c) === false ? undefined : fdInfo(c)?.type),
   'fd.typechar': () => (c) => {

@@ -3,7 +3,7 @@ import { PPM_CL, PPM_CREAT, PPM_O } from '../../trace/flags.js';
 import { COL } from '../batch-view.js';
 import type { Cursor } from '../cursor.js';
 import { containerIdFromCgroup } from './container-id.js';
-import { fdNameOfTuple, resolvePath } from './paths.js';
+import { fdNameOfTuple, resolvePath, workingDir } from './paths.js';
 import type { FdInfo, FdType, ReplayState, ThreadInfo } from './types.js';
 
 /**
@@ -66,7 +66,7 @@ function refreshProcess(c: Cursor, t: ThreadInfo): void {
   const env = c.strings_(COL.env);
   if (env !== undefined) t.env = env;
   const cwd = c.str(COL.cwd);
-  if (cwd !== undefined) t.cwd = cwd;
+  if (cwd !== undefined) t.cwd = workingDir(cwd);
   const tty = c.num(COL.tty);
   if (tty !== undefined) t.tty = tty;
   const pgid = c.num(COL.pgid);
@@ -193,6 +193,12 @@ function copyFd(src: FdInfo, num: number, flags: number): FdInfo {
     num, type: src.type, name: src.name, nameRaw: src.nameRaw, flags, sockFamily: src.sockFamily, l4proto: src.l4proto, cip: src.cip, cport: src.cport,
     sip: src.sip, sport: src.sport, isServer: src.isServer, connected: src.connected, nameChanged: src.nameChanged, dev: src.dev, ino: src.ino,
   };
+}
+
+function mapOf<V>(tables: Map<string, Map<number, V>>, key: string): Map<number, V> {
+  let table = tables.get(key);
+  if (!table) tables.set(key, (table = new Map()));
+  return table;
 }
 
 function socketType(family: number | undefined): FdType {
@@ -343,12 +349,18 @@ function applySnapshot(state: ReplayState, c: Cursor, type: string): void {
     case RECORD_TYPES.snapshotUser: {
       const uid = c.num(COL.uid);
       if (uid === undefined) return;
-      state.users.set(uid, { uid, gid: c.num(COL.gid) ?? 0, name: c.str(COL.name) ?? '', home: c.str(COL.path) ?? '', shell: c.str(COL.path2) ?? '' });
+      const user = { uid, gid: c.num(COL.gid) ?? 0, name: c.str(COL.name) ?? '', home: c.str(COL.path) ?? '', shell: c.str(COL.path2) ?? '' };
+      const container = c.str(COL.container_id);
+      if (container === undefined || container === 'host') state.users.set(uid, user);
+      else mapOf(state.containerUsers, container).set(uid, user);
       return;
     }
     case RECORD_TYPES.snapshotGroup: {
       const gid = c.num(COL.gid);
-      if (gid !== undefined) state.groups.set(gid, c.str(COL.name) ?? '');
+      if (gid === undefined) return;
+      const container = c.str(COL.container_id);
+      if (container === undefined || container === 'host') state.groups.set(gid, c.str(COL.name) ?? '');
+      else mapOf(state.containerGroups, container).set(gid, c.str(COL.name) ?? '');
       return;
     }
     case RECORD_TYPES.snapshotContainer: {
@@ -572,12 +584,12 @@ export function applyBefore(state: ReplayState, c: Cursor, type: string, isRecor
       refreshMemory(c, t);
       return;
     case 'chdir':
-      if (res === 0) t.cwd = resolvePath(t.cwd, c.str(COL.path) ?? '');
+      if (res === 0) t.cwd = workingDir(resolvePath(t.cwd, c.str(COL.path) ?? ''));
       if (res === 0) for (const other of state.threads.values()) if (other.pid === t.pid) other.cwd = t.cwd;
       return;
     case 'fchdir': {
       const dir = state.fds.get(t.pid)?.get(c.num(COL.fd) ?? -1);
-      if (res === 0 && dir) for (const other of state.threads.values()) if (other.pid === t.pid) other.cwd = dir.name;
+      if (res === 0 && dir) for (const other of state.threads.values()) if (other.pid === t.pid) other.cwd = workingDir(dir.name);
       return;
     }
     case 'prctl':

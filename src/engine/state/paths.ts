@@ -8,10 +8,21 @@ import type { FdInfo } from './types.js';
 // An absolute path with nothing to normalise, the common case, is returned as it is.
 const NEEDS_NORMALISING = /\/\.{0,2}(\/|$)/;
 
-// The last base directory seen, and whether it is already normal (an absolute path without
-// `.`, `..`, `//` or a trailing slash): relative names come in runs against the same directory.
+// The last base directory seen, whether it is already normal (an absolute path without `.`,
+// `..` or `//`; a working directory ends in `/`, see workingDir), and that directory with its
+// trailing slash: relative names come in runs against the same directory.
 let lastBase = '';
 let lastBaseNormal = false;
+let lastBasePrefix = '';
+
+/**
+ * A working directory as libsinsp keeps it (sinsp_threadinfo::set_cwd): with a trailing `/`
+ * (`/dev/shm/`, `/`), whether it comes from /proc, an execve or a chdir/fchdir. An unknown one
+ * (empty) stays unknown.
+ */
+export function workingDir(dir: string): string {
+  return dir === '' || dir.charCodeAt(dir.length - 1) === 47 ? dir : `${dir}/`;
+}
 
 function isPlainName(path: string): boolean {
   return path.indexOf('/') < 0 && path !== '.' && path !== '..';
@@ -24,10 +35,12 @@ export function resolvePath(base: string, path: string): string {
   } else if (isPlainName(path) && base.charCodeAt(0) === 47) {
     // A plain name in a known directory (openat(dirfd, "name") while walking a tree): a join.
     if (base !== lastBase) {
+      const slash = base.charCodeAt(base.length - 1) === 47;
       lastBase = base;
-      lastBaseNormal = !NEEDS_NORMALISING.test(base) || base === '/';
+      lastBaseNormal = base === '/' || !NEEDS_NORMALISING.test(slash ? base.slice(0, -1) : base);
+      lastBasePrefix = slash ? base : `${base}/`;
     }
-    if (lastBaseNormal) return base === '/' ? `/${path}` : `${base}/${path}`;
+    if (lastBaseNormal) return lastBasePrefix + path;
   }
   const joined = path.startsWith('/') || base === '' ? path : `${base}/${path}`;
   if (!joined.startsWith('/')) return joined; // no base known: keep it relative

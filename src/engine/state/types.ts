@@ -121,6 +121,9 @@ export interface ReplayState {
   fds: Map<number, Map<number, FdInfo>>;
   users: Map<number, UserInfo>;
   groups: Map<number, string>;
+  /** Users and groups of each container (its own /etc/passwd and /etc/group), by container id. */
+  containerUsers: Map<string, Map<number, UserInfo>>;
+  containerGroups: Map<string, Map<number, string>>;
   containers: Map<string, ContainerInfo>;
   hostname: string;
   /** Boot time of the machine, ns since the epoch (0 when unknown): libsinsp's boot_ts_epoch. */
@@ -128,5 +131,5 @@ export interface ReplayState {
 }
 
 export function newReplayState(hostname: string, bootTs = 0n): ReplayState {
-  return { threads: new Map(), fds: new Map(), users: new Map(), groups: new Map(), containers: new Map(), hostname, bootTs };
+  return { threads: new Map(), fds: new Map(), users: new Map(), groups: new Map(), containerUsers: new Map(), containerGroups: new Map(), containers: new Map(), hostname, bootTs };
 }

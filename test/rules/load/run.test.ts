@@ -54,7 +54,9 @@ describe('loadRulesForRun', () => {
       expect(cat.match!({ 'evt.type': 'open', 'proc.name': 'tac' })).toBe(true);
       expect(cat.match!({ 'evt.type': 'open', 'proc.name': 'dog' })).toBe(false);
       // the stock configuration appends the container plugin's suggested fields
-      expect(cat.formatter!.format({ 'proc.name': 'cat' })).toBe('open by cat container_id=<NA> container_name=<NA>');
+      expect(cat.formatter!.format({ 'proc.name': 'cat' })).toBe(
+        'open by cat container_id=<NA> container_name=<NA> container_image_repository=<NA> container_image_tag=<NA> k8s_pod_name=<NA> k8s_ns_name=<NA>',
+      );
       const plain = loadRulesForRun({ config: loadFalcoConfig({ options: ['append_output.suggested_output=false'] }), rulesFiles: [f], provider });
       expect(plain.rules[0]!.formatter!.format({ 'proc.name': 'cat' })).toBe('open by cat');
       expect([...cat.eventTypes!]).toEqual(['open']);
