@@ -211,9 +211,9 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
     e.num = BigInt(++counter.num);
     writer.append(e);
   };
-  // Each container's own users and groups are recorded once: those of the containers the first
-  // snapshot finds, then those of a container first seen in a record's cgroup (new to the trace's
-  // cgroup dictionary), read at the next tick through /proc/PID/root of a process still in it.
+  // Each container's own users and groups: in every snapshot for the containers it finds, and for
+  // a container first seen in a record's cgroup (new to the trace's cgroup dictionary) at the next
+  // tick, read through /proc/PID/root of a process still in it.
   const accountsRecorded = new Set<string>();
   const newContainerCgroups = new Map<string, string>();
   const cgroupStore = writer.stores.cgroup as DictionaryStore;

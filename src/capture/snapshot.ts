@@ -373,8 +373,9 @@ export interface SnapshotOptions {
   skipPids: ReadonlySet<number>;
   bootNs: bigint | null;
   /**
-   * Containers whose users and groups the trace already holds: a snapshot adds those of the
-   * others it finds (read through /proc/PID/root of one of their processes) and their ids here.
+   * Containers whose users and groups the trace holds: a snapshot writes those of every container
+   * it finds (read through /proc/PID/root of one of their processes) and adds their ids here, so
+   * that the capture does not record them again when it sees their cgroups.
    */
   accountsRecorded?: Set<string>;
 }
@@ -423,8 +424,9 @@ export function takeSnapshot(ts: bigint, o: SnapshotOptions): TraceEvent[] {
   rows.push(...procRows, ...fds);
   for (const [id, runtime] of containers) rows.push({ ts, type: RECORD_TYPES.snapshotContainer, container_id: id, extra: { runtime } });
   rows.push(...passwdRows(), ...groupRows());
+  // Every snapshot repeats each live container's users and groups, as it repeats the host's, so
+  // that a reader starting at any snapshot knows them.
   for (const [id, pid] of containerPids) {
-    if (o.accountsRecorded?.has(id)) continue;
     o.accountsRecorded?.add(id);
     rows.push(...containerAccountRows(id, pid, ts));
   }

@@ -69,6 +69,25 @@ captureSuite('user and group names in a container come from its own /etc/passwd 
     expect(rows.map((r) => `${r.type} ${r.name}`).sort()).toEqual(['snapshot_group node', 'snapshot_group root', 'snapshot_user node', 'snapshot_user root']);
   });
 
+  it('every later snapshot repeats a live container\'s users and groups, so a reader starting there knows them', async () => {
+    const again = join(tmp.dir, 'again.arrow');
+    const dir = join(tmp.dir, 'work2');
+    mkdirSync(dir);
+    const run = await runTsfalco(['capture', '-o', again, '--snapshot-interval', '1s', '--only-command', '--', 'sh', join(tmp.dir, 'scenario.sh'), dir, cgroup], { timeoutMs: 90_000 });
+    expect(run.status, run.stderr).toBe(0);
+    // Rows of the container's 'node' user, and whether each is inside a periodic snapshot (after
+    // a snapshot_machine row, before its snapshot_end) rather than recorded at a tick.
+    let inSnapshot = false;
+    const places: boolean[] = [];
+    for (const e of readEvents(again)) {
+      if (e.type === 'snapshot_machine') inSnapshot = true;
+      else if (e.type === 'snapshot_end') inSnapshot = false;
+      else if (e.type === 'snapshot_user' && e.container_id === id.slice(0, 12) && e.name === 'node') places.push(inSnapshot);
+    }
+    expect(places.length, 'the container lives 2.5 s: a tick and at least one 1 s snapshot see it').toBeGreaterThanOrEqual(2);
+    expect(places.filter((p) => p).length).toBeGreaterThanOrEqual(1);
+  }, 120_000);
+
   it('uid/gid 1000 in the container is node, whatever the host calls 1000', () => {
     expect(hostName('/etc/passwd', 1000)).not.toBe('node');
     const rows = fieldValues(trace, 'evt.type=execve and proc.name=ctrprobe', ['user.uid', 'user.name', 'group.gid', 'group.name', 'container.id']);
