@@ -3,7 +3,7 @@ import { afterAll, expect, it } from 'vitest';
 import { openScap } from '../../src/scap/index.js';
 import { writeScapFrom } from '../../src/scap/writer.js';
 import { tempDir } from '../helpers/cli.js';
-import { sysdigReadableFixtures } from './helpers.js';
+import { FIXTURE_NEEDS, sysdigReadableFixtures } from './helpers.js';
 import { sysdigSuite, sysdigText } from './sysdig.js';
 
 /**
@@ -44,4 +44,4 @@ sysdigSuite("scap writer: Falco's captures read and written again", () => {
       expect(differ.slice(0, 10)).toEqual([]);
     });
   }
-}, { needsFixtures: true });
+}, { needs: FIXTURE_NEEDS });
