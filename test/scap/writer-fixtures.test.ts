@@ -7,10 +7,11 @@ import { FIXTURE_NEEDS, sysdigReadableFixtures } from './helpers.js';
 import { sysdigSuite, sysdigText } from './sysdig.js';
 
 /**
- * Falco's own captures (../shared/fixtures/scap) read by our reader and written again by our
- * writer: sysdig shows the same events, threads, processes, fds and results in both files. What
- * may differ, and why: event numbers (container and other meta events become snapshot rows, not
- * events), and the kernel addresses in a unix socket's tuple (the trace does not keep them).
+ * Falco's own captures (fixtures/scap in the upstream folder, test/helpers/upstream.ts) read by
+ * our reader and written again by our writer: sysdig shows the same events, threads, processes,
+ * fds and results in both files. What may differ, and why: event numbers (container and other
+ * meta events become snapshot rows, not events), and the kernel addresses in a unix socket's
+ * tuple (the trace does not keep them).
  */
 
 const FIELDS = '*%evt.type|%evt.dir|%thread.tid|%proc.name|%proc.pid|%proc.ppid|%proc.exe|%proc.args|%fd.num|%fd.name|%evt.res';
