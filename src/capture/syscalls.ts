@@ -100,7 +100,7 @@ const CATEGORY: Record<string, number> = {
 /**
  * The default set: process lifecycle, file creation/removal/permission changes, network, privilege
  * and evasion syscalls, and every syscall the upstream Falco rules name (checked by a test against
- * ../shared/falco-rules). mmap and mprotect only with PROT_EXEC.
+ * Falco's rule files, test/capture/syscalls.test.ts). mmap and mprotect only with PROT_EXEC.
  */
 export const DEFAULT_SYSCALLS: readonly string[] = [
   // processes

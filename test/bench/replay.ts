@@ -39,12 +39,13 @@ import { loadFalcoConfig } from '../../src/config/index.js';
 import { syscallProvider } from '../../src/engine/extract/fields.js';
 import { conditionText } from '../../src/rules/condition/index.js';
 import { summarizeTrace, type TraceSummary } from '../../src/trace/summary.js';
+import { upstreamPath } from '../helpers/upstream-paths.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const BIN = join(ROOT, 'bin/run.js');
 const TRACE = process.env.BENCH_TRACE ?? '/tmp/tsfalco-bench-replay.arrow';
 const MIN_EVENTS = Number(process.env.BENCH_MIN_EVENTS ?? 10_000_000);
-const RULES_DIR = process.env.BENCH_RULES_DIR ?? join(ROOT, '../shared/falco-rules');
+const RULES_DIR = process.env.BENCH_RULES_DIR ?? upstreamPath('falco-rules');
 const RULES = ['falco_rules.yaml', 'falco-incubating_rules.yaml', 'falco-sandbox_rules.yaml'].map((f) => join(RULES_DIR, f));
 const TIME = '/usr/bin/time';
 const tmp = mkdtempSync(join(tmpdir(), 'tsfalco-bench-replay-'));

@@ -21,9 +21,14 @@ import {
 } from '../../src/rules/condition/index.js';
 import { compileOutput } from '../../src/rules/output/index.js';
 import { syscallCatalog, syscallEventTypes } from '../../src/engine/fields/catalog.js';
+import { FALCO_RULES, upstreamPath, upstreamProblem } from '../helpers/upstream-paths.js';
 
-const DIR = new URL('../../../../shared/falco-rules/', import.meta.url);
-const FILES = ['falco_rules.yaml', 'falco-incubating_rules.yaml', 'falco-sandbox_rules.yaml'];
+const FILES = FALCO_RULES;
+const MISSING = upstreamProblem(...FILES);
+if (MISSING) {
+  console.error(`bench: ${MISSING}`);
+  process.exit(1);
+}
 const N = Number(process.env.BENCH_EVENTS ?? 200_000);
 
 /** Column store of the synthetic events; the cursor is `{ i }` (the row). */
@@ -61,7 +66,7 @@ function loadAndCompile(mode: 'codegen' | 'closures' = 'codegen'): { rules: Comp
   const ruleItems: Array<{ rule: string; condition: string; output: string }> = [];
   time('yaml', () => {
     for (const f of FILES) {
-      for (const doc of parseAllDocuments(readFileSync(new URL(f, DIR), 'utf8'))) {
+      for (const doc of parseAllDocuments(readFileSync(upstreamPath(f), 'utf8'))) {
         for (const it of (doc.toJS() ?? []) as Array<Record<string, unknown>>) {
           if (typeof it.list === 'string') lists.set(it.list, ((it.items as unknown[]) ?? []).map(String));
           else if (typeof it.macro === 'string') macroText.set(it.macro, String(it.condition));

@@ -13,9 +13,14 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { tuneTieringForShortLoads } from '../../src/cli/v8-tiering.js';
+import { FALCO_RULES, upstreamPath, upstreamProblem } from '../helpers/upstream-paths.js';
 
-const DIR = fileURLToPath(new URL('../../../../shared/falco-rules/', import.meta.url));
-const FILES = ['falco_rules.yaml', 'falco-incubating_rules.yaml', 'falco-sandbox_rules.yaml'];
+const FILES = FALCO_RULES;
+const MISSING = upstreamProblem(...FILES);
+if (MISSING) {
+  console.error(`bench: ${MISSING}`);
+  process.exit(1);
+}
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 const COLD = Number(process.env.BENCH_COLD ?? 7);
 const GOAL_MS = 300;
@@ -34,7 +39,7 @@ async function child(tiering: 'tsfalco' | 'default', warm: number): Promise<void
   const { loadRulesFiles } = await import('../../src/rules/load/loader.js');
   const { loaderSources } = await import('../../src/cli/rules-env.js');
   const { parseYaml } = await import('../../src/rules/load/yaml.js');
-  const files = FILES.map((f) => ({ name: f, text: readFileSync(DIR + f, 'utf8') }));
+  const files = FILES.map((f) => ({ name: f, text: readFileSync(upstreamPath(f), 'utf8') }));
   const once = (): Load => {
     const t = performance.now();
     const loader = loadRulesFiles(files, { sources: loaderSources() });

@@ -1,5 +1,3 @@
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cloneFlags, encodeDev, openFlags, protFlags } from '../../src/capture/convert.js';
 import { ipv6Text } from '../../src/util/ip.js';
@@ -8,8 +6,7 @@ import { DEFAULT_SYSCALLS, selectSyscalls } from '../../src/capture/syscalls.js'
 import { VALUE_TABLES } from '../../src/scap/value-names.js';
 import { PPM_CL, PPM_O } from '../../src/trace/flags.js';
 import { tsfalco } from '../helpers/cli.js';
-
-const RULES_DIR = join(import.meta.dirname, '../../../shared/falco-rules');
+import { FALCO_RULES, upstreamIt, upstreamPath } from '../helpers/upstream.js';
 
 function eventsOf(json: unknown, acc = new Set<string>()): Set<string> {
   if (Array.isArray(json)) json.forEach((x) => eventsOf(x, acc));
@@ -23,15 +20,14 @@ function eventsOf(json: unknown, acc = new Set<string>()): Set<string> {
 }
 
 describe('capture syscall sets', () => {
-  it.skipIf(process.arch !== 'x64')('the default set holds every syscall the upstream Falco rules look at', () => {
-    const files = readdirSync(RULES_DIR).filter((f) => f.endsWith('.yaml'));
-    const r = tsfalco(['rules', 'list', ...files.flatMap((f) => ['-r', join(RULES_DIR, f)]), '--json']);
+  upstreamIt('the default set holds every syscall the upstream Falco rules look at', FALCO_RULES, () => {
+    const r = tsfalco(['rules', 'list', ...FALCO_RULES.flatMap((f) => ['-r', upstreamPath(f)]), '--json']);
     expect(r.status).toBe(0);
     const used = eventsOf(JSON.parse(r.stdout));
     expect(used.size).toBeGreaterThan(30);
     const defaults = new Set(selectSyscalls('default').names.values());
     expect([...used].filter((t) => !defaults.has(t))).toEqual([]);
-  });
+  }, { test: it.skipIf(process.arch !== 'x64') });
 
   it.skipIf(process.arch !== 'x64')('resolves default, all, lists and additions; unknown names are one clear error', () => {
     expect(selectSyscalls(undefined).names.size).toBe(DEFAULT_SYSCALLS.length);

@@ -1,21 +1,22 @@
 /**
- * Runs Falco's own legacy regression cases from ../shared/falco-compat (rules validation with
- * -V, and replays of Falco's .scap captures with expected detections, outputs and exit codes)
- * against the built tsfalco (`npm test` compiles first; after editing, run `npm run build` before
- * running this file alone). Every case must pass. Skipped when ../shared/falco-compat is absent, except in CI.
+ * Runs Falco's own legacy regression cases from falco-compat in the upstream folder (rules
+ * validation with -V, and replays of Falco's .scap captures with expected detections, outputs and
+ * exit codes) against the built tsfalco (`npm test` compiles first; after editing, run `npm run
+ * build` before running this file alone). Every case must pass. Skipped with the reason where
+ * falco-compat or the captures it replays are absent (test/helpers/upstream.ts), except in CI.
  */
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from '../helpers/cli.js';
+import { capture, upstreamPath, upstreamSuite } from '../helpers/upstream.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const compat = resolve(repo, '..', 'shared', 'falco-compat');
-const present = existsSync(join(compat, 'cases.json')) && existsSync(join(compat, 'run'));
-// In CI (TSFALCO_REQUIRE_CAPTURE=1) the suite is required: its absence fails instead of skipping.
-const required = process.env.TSFALCO_REQUIRE_CAPTURE === '1';
+const compat = upstreamPath('falco-compat');
+// The cases replay Falco's captures from ../fixtures/scap relative to the runner.
+const NEEDS = ['falco-compat/cases.json', 'falco-compat/run', ...['cat_write.scap', 'connect_localhost.scap', 'empty.scap', 'open-multiple-files.scap', 'ping_sendto.scap', 'syscall.scap'].map(capture)];
 
 interface Case {
   name: string;
@@ -51,9 +52,8 @@ function runCases(names: string[]): Promise<RunResult> {
   }).finally(tmp.cleanup);
 }
 
-describe.skipIf(!present && !required)(`falco-compat: Falco's legacy regression cases${present ? '' : ' (skipped: ../shared/falco-compat is absent)'}`, () => {
+upstreamSuite("falco-compat: Falco's legacy regression cases", NEEDS, () => {
   it('passes every case: 39 rules validations (-V) and 89 replays of Falco\'s .scap captures', async () => {
-    expect(present, `${compat} holds Falco's compat cases`).toBe(true);
     const suite = JSON.parse(readFileSync(join(compat, 'cases.json'), 'utf8')) as { cases: Case[] };
     const replays = suite.cases.filter((c) => c.falco_args.some((a) => a.startsWith('engine.replay.capture_file=') || a === '-e'));
     expect([suite.cases.length, replays.length]).toEqual([128, 89]);

@@ -1,13 +1,16 @@
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import type { TraceEvent } from '../../src/trace/event.js';
-import { ROOT, tempDir, tsfalco } from '../helpers/cli.js';
+import { tempDir, tsfalco } from '../helpers/cli.js';
 import { writeEvents } from '../helpers/replay.js';
+import { upstreamPath, upstreamSuite } from '../helpers/upstream.js';
 
 const tmp = tempDir();
 afterAll(tmp.cleanup);
-const CONFIGS = join(ROOT, '../shared/falco-compat/configs');
-const RULE = join(ROOT, '../shared/falco-compat/rules/single_rule.yaml');
+// Falco's drop settings and its one-rule file, from the falco-compat cases.
+const NEEDS = ['falco-compat/configs', 'falco-compat/rules/single_rule.yaml'];
+const CONFIGS = upstreamPath(NEEDS[0]!);
+const RULE = upstreamPath(NEEDS[1]!);
 
 /** Ten events 1.1 s apart: nine once-per-second drop checks after the first event. */
 const events: Partial<TraceEvent>[] = Array.from({ length: 10 }, (_, i) => ({
@@ -25,7 +28,7 @@ function replay(config: string, extra: string[] = []) {
   return tsfalco(['replay', trace, '-r', RULE, '-c', join(CONFIGS, config), ...extra]);
 }
 
-describe('syscall event drop monitoring (Falco\'s syscall_event_drops)', () => {
+upstreamSuite('syscall event drop monitoring (Falco\'s syscall_event_drops)', NEEDS, () => {
   it('alert: nine simulated drops, nine Falco internal alerts on stdout', () => {
     const r = replay('drops_alert.yaml');
     expect(r.status).toBe(0);

@@ -5,15 +5,16 @@ import { ROOT, STACK_LINE, tempDir, tsfalco } from '../helpers/cli.js';
 import { writeEvents } from '../helpers/replay.js';
 import { writeIncident } from '../helpers/synthetic-incident.js';
 import { PPM_O } from '../../src/trace/flags.js';
+import { FALCO_RULES, upstreamIt, upstreamPath } from '../helpers/upstream.js';
 
 const tmp = tempDir();
 afterAll(tmp.cleanup);
-const UPSTREAM = ['falco_rules.yaml', 'falco-incubating_rules.yaml', 'falco-sandbox_rules.yaml'].flatMap((f) => ['-r', join(ROOT, '../shared/falco-rules', f)]);
+const UPSTREAM = FALCO_RULES.flatMap((f) => ['-r', upstreamPath(f)]);
 // A synthetic incident with fixed times and pids, so alerts can be asserted exactly.
 const DEMO = writeIncident(tmp.dir);
 
 describe('tsfalco replay', () => {
-  it('finds the demo incident with Falco\'s upstream rules, as Falco text alerts', () => {
+  upstreamIt('finds the demo incident with Falco\'s upstream rules, as Falco text alerts', FALCO_RULES, () => {
     const r = tsfalco(['replay', DEMO, ...UPSTREAM, '-o', 'rule_matching=all']);
     expect(r.status).toBe(0);
     const lines = r.stdout.trim().split('\n');
@@ -26,7 +27,7 @@ describe('tsfalco replay', () => {
     expect(r.stderr).toMatch(/Read sensitive file untrusted\s+│ 1/);
   });
 
-  it('writes Falco\'s JSON alert lines', () => {
+  upstreamIt('writes Falco\'s JSON alert lines', FALCO_RULES, () => {
     const r = tsfalco(['replay', DEMO, ...UPSTREAM, '--json', '-o', 'time_format_iso_8601=true', '-t', 'filesystem', '--no-summary', '-o', 'log_stderr=false'], { env: { FALCO_HOSTNAME: 'ir-box' } });
     expect(r.status).toBe(0);
     const alerts = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
@@ -39,7 +40,7 @@ describe('tsfalco replay', () => {
     expect(r.stderr).toBe('');
   });
 
-  it('applies rule_matching first (the default): one alert per event', () => {
+  upstreamIt('applies rule_matching first (the default): one alert per event', FALCO_RULES, () => {
     const first = tsfalco(['replay', DEMO, ...UPSTREAM, '--json', '--no-summary']);
     const all = tsfalco(['replay', DEMO, ...UPSTREAM, '--json', '--no-summary', '-o', 'rule_matching=all']);
     const nFirst = first.stdout.trim().split('\n').length;
@@ -48,7 +49,7 @@ describe('tsfalco replay', () => {
     expect(nFirst).toBe(4); // nc's execve matches two rules; only the first fires
   });
 
-  it('selects rules with -D, -T and -o priority', () => {
+  upstreamIt('selects rules with -D, -T and -o priority', FALCO_RULES, () => {
     const noNetcat = tsfalco(['replay', DEMO, ...UPSTREAM, '--json', '--no-summary', '-o', 'rule_matching=all', '-D', 'Netcat']);
     expect(noNetcat.stdout).not.toContain('Netcat');
     const errorsOnly = tsfalco(['replay', DEMO, ...UPSTREAM, '--json', '--no-summary', '-o', 'priority=error']);
@@ -56,21 +57,21 @@ describe('tsfalco replay', () => {
     expect(rules).toEqual(['Write below binary dir']);
   });
 
-  it('takes Falco\'s -e and -o engine.replay.capture_file', () => {
+  upstreamIt('takes Falco\'s -e and -o engine.replay.capture_file', FALCO_RULES, () => {
     const viaE = tsfalco(['replay', '-e', DEMO, ...UPSTREAM, '--no-summary', '-o', 'priority=error']);
     const viaO = tsfalco(['replay', ...UPSTREAM, '--no-summary', '-o', 'priority=error', '-o', `engine.replay.capture_file=${DEMO}`]);
     expect(viaE.stdout).toMatch(/File below a known binary directory/);
     expect(viaO.stdout).toBe(viaE.stdout);
   });
 
-  it('writes alerts to file_output', () => {
+  upstreamIt('writes alerts to file_output', FALCO_RULES, () => {
     const out = join(tmp.dir, 'alerts.txt');
     const r = tsfalco(['replay', DEMO, ...UPSTREAM, '--no-summary', '-o', 'stdout_output.enabled=false', '-o', 'file_output.enabled=true', '-o', `file_output.filename=${out}`]);
     expect(r.stdout).toBe('');
     expect(readFileSync(out, 'utf8')).toMatch(/Sensitive file opened for reading/);
   });
 
-  it('pipes alerts to program_output, once per alert or to one kept-alive program', () => {
+  upstreamIt('pipes alerts to program_output, once per alert or to one kept-alive program', FALCO_RULES, () => {
     for (const keepAlive of ['false', 'true']) {
       const out = join(tmp.dir, `program-${keepAlive}.txt`);
       const r = tsfalco(['replay', DEMO, ...UPSTREAM, '--no-summary', '-o', 'stdout_output.enabled=false', '-o', 'program_output.enabled=true', '-o', `program_output.keep_alive=${keepAlive}`, '-o', `program_output.program=cat >> ${out}`]);
@@ -82,7 +83,7 @@ describe('tsfalco replay', () => {
     }
   });
 
-  it('escapes terminal control characters that come from the trace', () => {
+  upstreamIt('escapes terminal control characters that come from the trace', FALCO_RULES, () => {
     const trace = writeEvents(tmp.dir, [
       { type: 'openat', dir: '<', tid: 5, pid: 5, comm: 'x\u001b[2Jevil', path: '/etc/shadow', dirfd: -100n, flags: PPM_O.RDONLY, res: 3n, euid: 0 },
     ]);
@@ -92,7 +93,7 @@ describe('tsfalco replay', () => {
     expect(r.stdout).toContain('x\\x1b[2Jevil');
   });
 
-  it('--workers replays several traces on several threads with the same output as one worker', () => {
+  upstreamIt('--workers replays several traces on several threads with the same output as one worker', FALCO_RULES, () => {
     const other = writeEvents(tmp.dir, [
       { type: 'openat', dir: '<', tid: 9, pid: 9, comm: 'tail', path: '/etc/shadow', dirfd: -100n, flags: PPM_O.RDONLY, res: 3n, euid: 0 },
     ]);
@@ -120,16 +121,18 @@ describe('tsfalco replay', () => {
     expect(skipped.stdout).toBe('');
     const starred = tsfalco(['replay', DEMO, '--filter', 'evt.type=connect and proc.name=nc', '-p', '*%proc.name %evt.arg.data']);
     expect(starred.stdout).toBe('nc <NA>\n');
-    // with rules, -p keeps Falco's meaning: text appended to every rule's output
-    const appended = tsfalco(['replay', DEMO, ...UPSTREAM, '-p', 'extra=%proc.pid', '--no-summary', '-o', 'log_stderr=false']);
-    expect(appended.stdout).toMatch(/Sensitive file opened for reading .* extra=\d+\n/);
     const bad = tsfalco(['replay', DEMO, '--filter', 'evt.type=connect and']);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/^tsfalco: --filter: /);
   });
 
+  upstreamIt('-p with rules keeps Falco\'s meaning: text appended to every rule\'s output', FALCO_RULES, () => {
+    const appended = tsfalco(['replay', DEMO, ...UPSTREAM, '-p', 'extra=%proc.pid', '--no-summary', '-o', 'log_stderr=false']);
+    expect(appended.stdout).toMatch(/Sensitive file opened for reading .* extra=\d+\n/);
+  });
+
   it('bad input: a missing trace or a broken rules file gives one line and exit 1', () => {
-    const missing = tsfalco(['replay', join(tmp.dir, 'nope.arrow'), ...UPSTREAM]);
+    const missing = tsfalco(['replay', join(tmp.dir, 'nope.arrow'), '-r', join(ROOT, 'rules/tsfalco_rules.yaml')]);
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/nope\.arrow: no such file/);
     expect(missing.stderr).not.toMatch(STACK_LINE);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect } from 'vitest';
 import { loaderFor, loadRuleFiles } from '../../src/cli/rules-env.js';
 import { loadFalcoConfig } from '../../src/config/index.js';
 import { newSyscallProvider } from '../../src/engine/extract/fields.js';
@@ -8,12 +8,13 @@ import { replayTrace } from '../../src/engine/replay.js';
 import { newRuleSetCompiler } from '../../src/rules/condition/index.js';
 import { tempDir } from '../helpers/cli.js';
 import { writeIncident } from '../helpers/synthetic-incident.js';
+import { FALCO_RULES, upstreamIt, upstreamPath } from '../helpers/upstream.js';
 
 const tmp = tempDir();
 afterAll(tmp.cleanup);
 
 const ROOT = join(import.meta.dirname, '../..');
-const UPSTREAM = ['falco_rules.yaml', 'falco-incubating_rules.yaml', 'falco-sandbox_rules.yaml'].map((f) => join(ROOT, '../shared/falco-rules', f));
+const UPSTREAM = FALCO_RULES.map(upstreamPath);
 const DEFAULT = join(ROOT, 'rules/tsfalco_rules.yaml');
 
 function rulesOf(files: string[]) {
@@ -38,7 +39,7 @@ function alerts(trace: string, files: string[], ruleMatching: 'first' | 'all', e
  * that evaluating each rule's own condition raises.
  */
 describe('rule-set evaluation in replay', () => {
-  it('builds an evaluator for every event type of the upstream and default rules (no fallback)', () => {
+  upstreamIt('builds an evaluator for every event type of the upstream and default rules (no fallback)', FALCO_RULES, () => {
     const rules = rulesOf([...UPSTREAM, DEFAULT]);
     const compiler = newRuleSetCompiler(syscallCatalog, newSyscallProvider());
     const types = new Set(rules.flatMap((r) => [...(r.eventTypes ?? [])]));
@@ -50,9 +51,14 @@ describe('rule-set evaluation in replay', () => {
   });
 
   const traces = [join(ROOT, 'fixtures/demo.arrow'), writeIncident(tmp.dir)];
-  for (const files of [[DEFAULT], UPSTREAM, [...UPSTREAM, DEFAULT]]) {
+  const sets = [
+    { name: 'default rules', files: [DEFAULT], needs: [] },
+    { name: 'upstream rules', files: UPSTREAM, needs: FALCO_RULES },
+    { name: 'upstream and default rules', files: [...UPSTREAM, DEFAULT], needs: FALCO_RULES },
+  ];
+  for (const { name, files, needs } of sets) {
     for (const matching of ['all', 'first'] as const) {
-      it(`${files.length === 1 ? 'default rules' : files.length === 3 ? 'upstream rules' : 'upstream and default rules'}, rule_matching ${matching}`, () => {
+      upstreamIt(`${name}, rule_matching ${matching}`, needs, () => {
         let total = 0;
         for (const trace of traces) {
           const perRule = alerts(trace, files, matching, 'per-rule');

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { EF, EVENT_TABLE, eventInfo, latestCode, PT } from '../../src/scap/event-table.js';
@@ -6,7 +5,8 @@ import { openScapBytes } from '../../src/scap/index.js';
 import type { TraceEvent } from '../../src/trace/event.js';
 import { isUserError } from '../../src/util/errors.js';
 import { block, concat, decompressed, splitBlocks } from './build.js';
-import { FIXTURES } from './helpers.js';
+import { fixture } from './helpers.js';
+import { capture, upstreamIt } from '../helpers/upstream.js';
 
 /**
  * Block kinds the fixtures do not have, built here byte by byte: flagged event blocks (EVF),
@@ -168,8 +168,8 @@ describe('synthetic blocks', () => {
     expect(rows[3].name).toBe('second');
   });
 
-  it('state blocks of an unknown type are skipped by their length', () => {
-    const raw = decompressed(join(FIXTURES, 'cat_write.scap'));
+  upstreamIt('state blocks of an unknown type are skipped by their length', [capture('cat_write.scap')], () => {
+    const raw = decompressed(fixture('cat_write.scap'));
     const parts = splitBlocks(raw).map((b) => b.bytes);
     parts.splice(2, 0, block(0x8888, new Uint8Array(100)));
     const { rows, error } = readAll(concat(parts));

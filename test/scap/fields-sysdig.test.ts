@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { basename } from 'node:path';
 import { expect, it } from 'vitest';
 import { tsfalco } from '../helpers/cli.js';
-import { sysdigReadableFixtures } from './helpers.js';
+import { FIXTURE_NEEDS, sysdigReadableFixtures } from './helpers.js';
 import { sysdigSuite } from './sysdig.js';
 
 /**
@@ -170,4 +170,4 @@ sysdigSuite('fields through tsfalco equal libsinsp\'s (sysdig -r -p)', () => {
     expect(ours).toEqual(lines(s.stdout));
     expect(ours.length).toBeGreaterThan(10);
   });
-}, { needsFixtures: true });
+}, { needs: FIXTURE_NEEDS });

@@ -1,25 +1,19 @@
-import { readdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { BlockReader, eventBlockKind } from '../../src/scap/blocks.js';
 import { PT } from '../../src/scap/event-table.js';
 import { ScapInput } from '../../src/scap/input.js';
 import { paramText } from '../../src/scap/params.js';
 import { syscallName } from '../../src/scap/ppm-sc.js';
 import { ScapEvent } from '../../src/scap/scap-event.js';
-import { ROOT } from '../helpers/cli.js';
+import { capture, FALCO_CAPTURES, upstreamPath } from '../helpers/upstream.js';
 
-/** Falco's capture files, next to the repository (../shared/fixtures/scap), as CI has them. */
-export const FIXTURES = join(ROOT, '..', 'shared', 'fixtures', 'scap');
+/** Falco's capture files, in the upstream folder (test/helpers/upstream.ts): a suite that reads them needs FIXTURE_NEEDS. */
+export const fixture = (name: string) => upstreamPath(capture(name));
+export const FIXTURE_NEEDS = FALCO_CAPTURES.map(capture);
 
+/** Every fixture's path, whether or not it is there (the suites that read them skip where they are missing). */
 export function fixtures(): string[] {
-  try {
-    return readdirSync(FIXTURES)
-      .filter((f) => f.endsWith('.scap'))
-      .sort()
-      .map((f) => join(FIXTURES, f));
-  } catch {
-    return [];
-  }
+  return FALCO_CAPTURES.map(fixture);
 }
 
 /**

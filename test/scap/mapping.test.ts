@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { basename, join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { basename } from 'node:path';
+import { beforeAll, expect, it } from 'vitest';
 import { openScap } from '../../src/scap/index.js';
 import type { TraceEvent } from '../../src/trace/event.js';
-import { FIXTURES, sysdigReadableFixtures } from './helpers.js';
+import { fixture, FIXTURE_NEEDS, sysdigReadableFixtures } from './helpers.js';
 import { sysdigSuite } from './sysdig.js';
+import { upstreamSuite } from '../helpers/upstream.js';
 
 /**
  * The rows the reader makes: snapshot_proc rows (every process-list version among the fixtures:
@@ -48,7 +49,7 @@ sysdigSuite('process snapshot rows agree with sysdig', () => {
       expect(ours.sort()).toEqual(theirs.sort());
     });
   }
-}, { needsFixtures: true });
+}, { needs: FIXTURE_NEEDS });
 
 /** An fd snapshot row as sysdig's lsof chisel names it (a socket by its two ends, in either order). */
 function fdName(r: TraceEvent): string {
@@ -90,10 +91,14 @@ sysdigSuite('fd snapshot rows agree with sysdig', () => {
       expect({ missing: missing.slice(0, 8), extra: extra.slice(0, 8) }).toEqual({ missing: [], extra: [] });
     });
   }
-}, { needsFixtures: true });
+}, { needs: FIXTURE_NEEDS });
 
-describe('event rows', () => {
-  const connect = rows(join(FIXTURES, 'connect_localhost.scap'));
+upstreamSuite('event rows', FIXTURE_NEEDS, () => {
+  // Read in the hook, not while the tests are collected: a skipped suite is collected too.
+  let connect: ReturnType<typeof rows>;
+  beforeAll(() => {
+    connect = rows(fixture('connect_localhost.scap'));
+  });
 
   it('enter rows have dir ">" and no res; exit rows "<" with res', () => {
     const events = connect.filter((r) => r.dir !== undefined && r.dir !== null);
@@ -119,7 +124,7 @@ describe('event rows', () => {
   });
 
   it('execve exit: the new image', () => {
-    const cat = rows(join(FIXTURES, 'cat_write.scap'));
+    const cat = rows(fixture('cat_write.scap'));
     const exec = cat.find((r) => r.type === 'execve' && r.dir === '<')!;
     expect(exec).toMatchObject({ res: 0n, exe: 'cat', args: ['/dev/null'], pid: 20072, ppid: 11310, comm: 'cat', tid: 20072 });
     expect(exec.cwd).toBe('/mnt/sf_mstemm/work/src/agent/build/release/userspace/dragent');
@@ -129,19 +134,19 @@ describe('event rows', () => {
   });
 
   it('open exit: path, flags in PPM_O encoding, the fd as res', () => {
-    const cat = rows(join(FIXTURES, 'cat_write.scap'));
+    const cat = rows(fixture('cat_write.scap'));
     const open = cat.find((r) => r.type === 'open' && r.dir === '<' && r.path === '/dev/null')!;
     expect(open).toMatchObject({ res: 3n, flags: 1, mode: 0 });
   });
 
   it('ipv6: bind address and a v6 tuple', () => {
-    const v6 = rows(join(FIXTURES, 'libs_single_ipv6_conn.scap'));
+    const v6 = rows(fixture('libs_single_ipv6_conn.scap'));
     const bind = v6.find((r) => r.type === 'bind' && r.dir === '<')!;
     expect(bind).toMatchObject({ dip: '2001:db8::3', dport: 1234, sock_family: 10 });
   });
 
   it('snapshot rows: machine, fds with client/server sides, users and groups', () => {
-    const all = rows(join(FIXTURES, 'syscall.scap'));
+    const all = rows(fixture('syscall.scap'));
     expect(all[0]).toMatchObject({ type: 'snapshot_machine', name: 'ubuntu' });
     expect(all[0].extra).toMatchObject({ cpus: '2' });
     expect(all.some((r) => r.type === 'snapshot_user' && r.name === 'root' && r.uid === 0 && r.path === '/root')).toBe(true);
@@ -157,7 +162,7 @@ describe('event rows', () => {
   });
 
   it('container events become snapshot_container rows and keep their numbers', () => {
-    const all = rows(join(FIXTURES, 'open-multiple-files.scap'));
+    const all = rows(fixture('open-multiple-files.scap'));
     const containers = all.filter((r) => r.type === 'snapshot_container');
     expect(containers.map((c) => c.container_id)).toEqual(['5ea733068030', 'ad64969c62e5', 'ad64969c62e5']);
     expect(containers[0]).toMatchObject({ name: 'falco', image: 'sysdig/falco:latest' });

@@ -2,13 +2,14 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { Data, RecordBatch } from 'apache-arrow';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { openScapBytes } from '../../src/scap/index.js';
 import { BATCH_BREAK, SCAP_BATCH_ROWS } from '../../src/scap/reader.js';
 import { createBatchBuilder } from '../../src/trace/batch-builder.js';
 import { traceSchema } from '../../src/trace/schema.js';
 import { concat, splitBlocks } from './build.js';
-import { fixtures } from './helpers.js';
+import { FIXTURE_NEEDS, fixtures } from './helpers.js';
+import { upstreamSuite } from '../helpers/upstream.js';
 
 /**
  * `batches()` writes event rows straight into the columns (src/scap/to-columns.ts); `rows()`
@@ -88,7 +89,7 @@ function sameBatches(expected: RecordBatch[], actual: RecordBatch[]): void {
   });
 }
 
-describe('batches() and rows() give the same record batches', () => {
+upstreamSuite('batches() and rows() give the same record batches', FIXTURE_NEEDS, () => {
   for (const file of fixtures()) {
     const name = basename(file);
     it(name, () => {

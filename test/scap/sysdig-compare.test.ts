@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { expect, it } from 'vitest';
 import { PT } from '../../src/scap/event-table.js';
-import { rawEvents, splitArgs, sysdigReadableFixtures } from './helpers.js';
+import { FIXTURE_NEEDS, rawEvents, splitArgs, sysdigReadableFixtures } from './helpers.js';
 import { sysdigEvents, sysdigSuite } from './sysdig.js';
 
 /**
@@ -77,4 +77,4 @@ sysdigSuite('scap decoding agrees with sysdig', () => {
       if (events.length > 0) expect(compared).toBeGreaterThan(events.length / 2);
     });
   }
-}, { needsFixtures: true });
+}, { needs: FIXTURE_NEEDS });

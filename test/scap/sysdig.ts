@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { fixtures, FIXTURES } from './helpers.js';
+import { upstreamProblem } from '../helpers/upstream.js';
 
 /**
  * sysdig (Debian's package: libsinsp inside) is the reference the .scap tests compare with.
@@ -20,11 +20,12 @@ export const SYSDIG_VERSION = SYSDIG_PROBLEM ? '' : spawnSync('sysdig', ['--vers
 const REQUIRED = process.env.TSFALCO_REQUIRE_CAPTURE === '1';
 
 /**
- * A suite that compares with sysdig (and, with `needsFixtures`, reads Falco's fixtures).
- * `define` is the suite function when sysdig is there (captureSuite for suites that also capture).
+ * A suite that compares with sysdig (and reads `needs` from the upstream folder, e.g. Falco's
+ * fixtures: FIXTURE_NEEDS). `define` is the suite function when sysdig is there (captureSuite for
+ * suites that also capture).
  */
-export function sysdigSuite(name: string, body: () => void, options: { needsFixtures?: boolean; define?: (name: string, body: () => void) => void } = {}): void {
-  const problem = SYSDIG_PROBLEM ?? (options.needsFixtures && fixtures().length === 0 ? `no .scap fixtures in ${FIXTURES}` : null);
+export function sysdigSuite(name: string, body: () => void, options: { needs?: readonly string[]; define?: (name: string, body: () => void) => void } = {}): void {
+  const problem = SYSDIG_PROBLEM ?? upstreamProblem(...(options.needs ?? []));
   if (problem && !REQUIRED) {
     describe.skip(`${name} (skipped: ${problem})`, body);
     return;

@@ -3,14 +3,15 @@ import { afterAll, expect, it } from 'vitest';
 import { openScap } from '../../src/scap/index.js';
 import { writeScapFrom } from '../../src/scap/writer.js';
 import { tempDir } from '../helpers/cli.js';
-import { sysdigReadableFixtures } from './helpers.js';
+import { FIXTURE_NEEDS, sysdigReadableFixtures } from './helpers.js';
 import { sysdigSuite, sysdigText } from './sysdig.js';
 
 /**
- * Falco's own captures (../shared/fixtures/scap) read by our reader and written again by our
- * writer: sysdig shows the same events, threads, processes, fds and results in both files. What
- * may differ, and why: event numbers (container and other meta events become snapshot rows, not
- * events), and the kernel addresses in a unix socket's tuple (the trace does not keep them).
+ * Falco's own captures (fixtures/scap in the upstream folder, test/helpers/upstream.ts) read by
+ * our reader and written again by our writer: sysdig shows the same events, threads, processes,
+ * fds and results in both files. What may differ, and why: event numbers (container and other
+ * meta events become snapshot rows, not events), and the kernel addresses in a unix socket's
+ * tuple (the trace does not keep them).
  */
 
 const FIELDS = '*%evt.type|%evt.dir|%thread.tid|%proc.name|%proc.pid|%proc.ppid|%proc.exe|%proc.args|%fd.num|%fd.name|%evt.res';
@@ -44,4 +45,4 @@ sysdigSuite("scap writer: Falco's captures read and written again", () => {
       expect(differ.slice(0, 10)).toEqual([]);
     });
   }
-}, { needsFixtures: true });
+}, { needs: FIXTURE_NEEDS });

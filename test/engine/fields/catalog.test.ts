@@ -3,16 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { splitFieldName } from '../../../src/rules/catalog.js';
 import { syscallCatalog, syscallEventTypes } from '../../../src/engine/fields/catalog.js';
 import { fieldListJson, renderFieldList } from '../../../src/engine/fields/listing.js';
+import { FALCO_RULES, upstreamIt, upstreamPath } from '../../helpers/upstream.js';
 
 describe('syscall field catalog', () => {
-  it('declares every field the upstream and falco-compat rules use', () => {
-    const read = (dir: string): string[] => {
-      const base = new URL(dir, import.meta.url);
-      return readdirSync(base)
-        .filter((f) => f.endsWith('.yaml'))
-        .map((f) => readFileSync(new URL(f, base), 'utf8'));
-    };
-    const text = [...read('../../../../shared/falco-rules/'), ...read('../../../../shared/falco-compat/rules/')]
+  const COMPAT_RULES = 'falco-compat/rules';
+  upstreamIt('declares every field the upstream and falco-compat rules use', [...FALCO_RULES, COMPAT_RULES], () => {
+    const compat = readdirSync(upstreamPath(COMPAT_RULES)).filter((f) => f.endsWith('.yaml')).map((f) => `${COMPAT_RULES}/${f}`);
+    const text = [...FALCO_RULES, ...compat]
+      .map((f) => readFileSync(upstreamPath(f), 'utf8'))
       .join('\n')
       .split('\n')
       // list items and comments hold strings like "user.log" that are not fields

@@ -3,6 +3,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { conditionEventTypes, parseCondition } from '../../../src/rules/condition/index.js';
 import { syscallEventTypes } from '../../../src/engine/fields/catalog.js';
+import { upstreamIt, upstreamPath } from '../../helpers/upstream.js';
 
 const ALL = ['open', 'openat', 'execve', 'connect', 'close', 'read'];
 const types = (c: string) => conditionEventTypes(parseCondition(c), ALL);
@@ -38,9 +39,9 @@ describe('conditionEventTypes', () => {
     expect(() => types('tolower(evt.type) = open')).toThrow('event code search does not support `evt.type` checks with transformers');
   });
 
-  it('matches the LOAD_NO_EVTTYPE warnings of Falco test falco_rules_warnings.yaml', () => {
-    const file = new URL('../../../../shared/falco-compat/rules/falco_rules_warnings.yaml', import.meta.url);
-    const rules = parse(readFileSync(file, 'utf8'), { logLevel: 'error' }) as Array<{ rule: string; condition: string }>;
+  const WARNINGS = 'falco-compat/rules/falco_rules_warnings.yaml';
+  upstreamIt('matches the LOAD_NO_EVTTYPE warnings of Falco test falco_rules_warnings.yaml', [WARNINGS], () => {
+    const rules = parse(readFileSync(upstreamPath(WARNINGS), 'utf8'), { logLevel: 'error' }) as Array<{ rule: string; condition: string }>;
     const warned = rules
       .filter((r) => conditionEventTypes(parseCondition(r.condition), syscallEventTypes).tooMany)
       .map((r) => r.rule);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import {
   checkCondition,
   compileCondition,
@@ -11,6 +11,7 @@ import {
 import { syscallCatalog, syscallEventTypes } from '../../../src/engine/fields/catalog.js';
 import { loadUpstream, objectProvider } from './upstream.js';
 import { rng } from '../../helpers/rng.js';
+import { FALCO_RULES, upstreamSuite } from '../../helpers/upstream.js';
 
 const INSERTS = [' ', '(', ')', ',', '"', "'", '\\', '[', ']', '=', '!=', ' and ', ' or ', ' not ', ' in ', ' exists ', ' glob ', ' pmatch ', ' regex ', 'val(', 'tolower(', '\n', '%', '0x', '-', '.', '*', '?', '\u00e9', '\u0000'];
 
@@ -48,14 +49,13 @@ function mutate(text: string, r: () => number): string {
   return s;
 }
 
-describe('fuzz: mutated upstream conditions', () => {
-  const up = loadUpstream();
-  const seeds = [...up.macros.values(), ...up.rules.map((x) => x.condition)];
-  const macros = new Map<string, Expr>();
-  for (const [n, c] of up.macros) macros.set(n, parseCondition(c));
-  const env = { macro: (n: string) => macros.get(n), list: (n: string) => up.lists.get(n) };
-
+upstreamSuite('fuzz: mutated upstream conditions', FALCO_RULES, () => {
   it('only ever throws ConditionError, and each input finishes quickly (10,000+ inputs)', () => {
+    const up = loadUpstream();
+    const seeds = [...up.macros.values(), ...up.rules.map((x) => x.condition)];
+    const macros = new Map<string, Expr>();
+    for (const [n, c] of up.macros) macros.set(n, parseCondition(c));
+    const env = { macro: (n: string) => macros.get(n), list: (n: string) => up.lists.get(n) };
     const r = rng(20261122);
     let parsed = 0;
     let rejected = 0;

@@ -15,6 +15,7 @@ import {
 import { syscallEventTypes } from '../../../src/engine/fields/catalog.js';
 import { loadUpstream, objectProvider } from './upstream.js';
 import { rng } from '../../helpers/rng.js';
+import { FALCO_RULES, upstreamIt } from '../../helpers/upstream.js';
 
 const evaluate = (fn: (c: unknown, first: boolean, out: number[]) => number, cursor: unknown, first: boolean) => {
   const out: number[] = [];
@@ -66,7 +67,7 @@ describe('compileRuleSet', () => {
     expect(calls).toEqual(['proc.name']);
   });
 
-  it('answers as the rules compiled one by one do, on the upstream rules (random events)', () => {
+  upstreamIt('answers as the rules compiled one by one do, on the upstream rules (random events)', FALCO_RULES, () => {
     const up = loadUpstream();
     const macros = new Map<string, Expr>();
     for (const [n, c] of up.macros) macros.set(n, parseCondition(c));
@@ -151,7 +152,7 @@ describe('compileRuleSet', () => {
 });
 
 describe('conditionText', () => {
-  it('prints every upstream rule condition (macros and lists substituted) as text that parses back to the same tree', () => {
+  upstreamIt('prints every upstream rule condition (macros and lists substituted) as text that parses back to the same tree', FALCO_RULES, () => {
     const up = loadUpstream();
     const macros = new Map<string, Expr>();
     for (const [n, c] of up.macros) macros.set(n, parseCondition(c));

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import {
   checkCondition,
   compileCondition,
@@ -6,17 +6,24 @@ import {
   parseCondition,
   resolveCondition,
   type Expr,
+  type ResolveEnv,
 } from '../../../src/rules/condition/index.js';
 import { checkOutput } from '../../../src/rules/output/index.js';
 import { syscallCatalog, syscallEventTypes } from '../../../src/engine/fields/catalog.js';
-import { loadUpstream, objectProvider } from './upstream.js';
+import { loadUpstream, objectProvider, type Upstream } from './upstream.js';
+import { FALCO_RULES, upstreamSuite } from '../../helpers/upstream.js';
 
-describe('upstream rules: the whole condition pipeline', () => {
-  const up = loadUpstream();
-  const macros = new Map<string, Expr>();
-  for (const [n, c] of up.macros) macros.set(n, parseCondition(c));
+upstreamSuite('upstream rules: the whole condition pipeline', FALCO_RULES, () => {
+  // Read in the hook, not while the tests are collected: a skipped suite is collected too.
+  let up: Upstream;
   const used = { macros: new Set<string>(), lists: new Set<string>() };
-  const env = { macro: (n: string) => macros.get(n), list: (n: string) => up.lists.get(n), used };
+  let env: ResolveEnv;
+  beforeAll(() => {
+    up = loadUpstream();
+    const macros = new Map<string, Expr>();
+    for (const [n, c] of up.macros) macros.set(n, parseCondition(c));
+    env = { macro: (n) => macros.get(n), list: (n) => up.lists.get(n), used };
+  });
 
   it('resolves, checks, derives event types and compiles all 93 rules without errors', () => {
     let compiled = 0;

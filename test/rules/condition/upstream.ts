@@ -1,9 +1,7 @@
-/** Test helper: the upstream Falco rule files, read with the `yaml` package. */
+/** Test helper: the upstream Falco rule files, read with the `yaml` package (suites that call it need FALCO_RULES). */
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
-
-export const UPSTREAM_DIR = new URL('../../../../shared/falco-rules/', import.meta.url);
-export const UPSTREAM_FILES = ['falco_rules.yaml', 'falco-incubating_rules.yaml', 'falco-sandbox_rules.yaml'];
+import { FALCO_RULES, upstreamPath } from '../../helpers/upstream.js';
 
 export interface Upstream {
   macros: Map<string, string>;
@@ -15,8 +13,8 @@ export function loadUpstream(): Upstream {
   const macros = new Map<string, string>();
   const lists = new Map<string, string[]>();
   const rules: Upstream['rules'] = [];
-  for (const f of UPSTREAM_FILES) {
-    const text = readFileSync(new URL(f, UPSTREAM_DIR), 'utf8');
+  for (const f of FALCO_RULES) {
+    const text = readFileSync(upstreamPath(f), 'utf8');
     for (const doc of parseAllDocuments(text)) {
       const items = (doc.toJS() ?? []) as Array<Record<string, unknown>>;
       for (const it of items) {

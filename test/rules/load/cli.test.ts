@@ -3,13 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { STACK_LINE, tempDir, tsfalco } from '../../helpers/cli.js';
-import { UPSTREAM_FILES } from './helpers.js';
+import { FALCO_RULES, upstreamIt, upstreamPath } from '../../helpers/upstream.js';
 
-const UPSTREAM = UPSTREAM_FILES;
-const haveUpstream = UPSTREAM.every((f) => existsSync(f));
+const UPSTREAM = FALCO_RULES.map(upstreamPath);
 
 describe('tsfalco rules validate', () => {
-  it.skipIf(!haveUpstream)('accepts the three upstream files: exit 0, one JSON line, all successful', () => {
+  upstreamIt('accepts the three upstream files: exit 0, one JSON line, all successful', FALCO_RULES, () => {
     const r = tsfalco(['rules', 'validate', ...UPSTREAM, '--json']);
     expect(r.status).toBe(0);
     const lines = r.stdout.trim().split('\n');
@@ -61,7 +60,7 @@ describe('tsfalco rules validate', () => {
 });
 
 describe('tsfalco rules list', () => {
-  it.skipIf(!haveUpstream)('lists rules with description, priority, source and tags', () => {
+  upstreamIt('lists rules with description, priority, source and tags', FALCO_RULES.slice(0, 1), () => {
     const r = tsfalco(['rules', 'list', '-r', UPSTREAM[0]!]);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^Rule {47}Description\n---- {47}-----------\n/);

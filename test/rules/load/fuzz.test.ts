@@ -3,15 +3,15 @@
  * flipped characters, changed indentation, swapped values) go through the loader. Every input
  * must end in a clean load result — never an exception, a crash or a hang.
  */
-import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { loadResultsJson } from '../../../src/rules/load/loader.js';
 import { ERROR_DESCS, WARNING_DESCS } from '../../../src/rules/load/result.js';
-import { load, UPSTREAM_FILES } from './helpers.js';
+import { load } from './helpers.js';
 import { rng } from '../../helpers/rng.js';
+import { FALCO_RULES, upstreamPath, upstreamSuite } from '../../helpers/upstream.js';
 
-const FILES = UPSTREAM_FILES;
-const present = FILES.every((f) => existsSync(f));
+const FILES = FALCO_RULES.map(upstreamPath);
 
 const NOISE = [':', '-', ' ', '\t', '[', ']', '{', '}', '"', "'", '#', '&', '*', '!', '|', '>', '%', '@', '`', '\\', '\n', '(', ')', ',', '=', '?', '~', '\u00e9', '\u0000'];
 
@@ -66,7 +66,7 @@ function mutate(lines: string[], rand: () => number): string {
   return out.join('\n');
 }
 
-describe.skipIf(!present)('YAML fuzz', () => {
+upstreamSuite('YAML fuzz', FALCO_RULES, () => {
   it('10,000 mutated rule files give only clean results', () => {
     const sources = FILES.map((f) => readFileSync(f, 'utf8').split('\n'));
     const rand = rng(20240611);

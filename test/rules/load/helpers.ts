@@ -1,6 +1,4 @@
 /** Test helpers: a small syscall-like catalog and a one-call loader. */
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { makeCatalog, type FieldInfo } from '../../../src/rules/catalog.js';
 import { loadRulesFiles, loadResultsJson, type LoaderOptions, type RulesLoader } from '../../../src/rules/load/loader.js';
 
@@ -39,8 +37,3 @@ export function load(files: Record<string, string> | string, extra: Partial<Load
 export function json(loader: RulesLoader) {
   return loadResultsJson(loader).falco_load_results;
 }
-
-
-/** ../shared/falco-rules next to the repository (the upstream rule files). */
-export const FALCO_RULES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'shared', 'falco-rules');
-export const UPSTREAM_FILES = ['falco_rules.yaml', 'falco-incubating_rules.yaml', 'falco-sandbox_rules.yaml'].map((f) => resolve(FALCO_RULES_DIR, f));

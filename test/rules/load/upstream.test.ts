@@ -1,14 +1,13 @@
 /** The three upstream Falco rule files load unchanged: no errors, all 93 rules compiled to JS. */
-import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { loadRulesFiles, loadResultsJson } from '../../../src/rules/load/loader.js';
 import { loaderSources } from '../../../src/cli/rules-env.js';
-import { UPSTREAM_FILES } from './helpers.js';
+import { FALCO_RULES, upstreamPath, upstreamSuite } from '../../helpers/upstream.js';
 
-const FILES = UPSTREAM_FILES;
-const present = FILES.every((f) => existsSync(f));
+const FILES = FALCO_RULES.map(upstreamPath);
 
-describe.skipIf(!present)('upstream rules', () => {
+upstreamSuite('upstream rules', FALCO_RULES, () => {
   it('load in order into one engine with 0 errors and 93 compiled rules', () => {
     const loader = loadRulesFiles(
       FILES.map((f) => ({ name: f, text: readFileSync(f, 'utf8') })),
