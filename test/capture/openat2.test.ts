@@ -5,6 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { TraceEvent } from '../../src/trace/event.js';
 import { PPM_O } from '../../src/trace/flags.js';
 import { ROOT, tempDir } from '../helpers/cli.js';
+import { FALCO_RULES, upstreamIt, upstreamPath } from '../helpers/upstream.js';
 import { sysdigText, SYSDIG_PROBLEM } from '../scap/sysdig.js';
 import { captureSuite, readEvents, runTsfalco, type Run } from './helpers.js';
 
@@ -16,8 +17,9 @@ import { captureSuite, readEvents, runTsfalco, type Run } from './helpers.js';
  * on nothing else, and the .scap written from the trace must show sysdig the same arguments.
  */
 
-/** Falco's upstream rules (the one place this test names ../shared). */
-const UPSTREAM_RULES = join(ROOT, '../shared/falco-rules/falco_rules.yaml');
+/** Falco's upstream rules, from the upstream folder (test/helpers/upstream.ts). */
+const RULES_FILE = FALCO_RULES[0];
+const UPSTREAM_RULES = upstreamPath(RULES_FILE);
 
 /** `oa2 PATH FLAGS MODE RESOLVE [DIR]`: one openat2 (flags and mode octal, resolve hex), relative to DIR when given. */
 const PROGRAM = `#include <errno.h>
@@ -122,7 +124,7 @@ captureSuite('openat2 on a real capture: struct open_how', () => {
     ]);
   });
 
-  it("fires upstream 'Read sensitive file untrusted' on the untrusted program's openat2 of /etc/shadow, and only there", () => {
+  upstreamIt("fires upstream 'Read sensitive file untrusted' on the untrusted program's openat2 of /etc/shadow, and only there", [RULES_FILE], () => {
     const out = tsfalco(['replay', trace, '-r', UPSTREAM_RULES, '-o', 'json_output=true']);
     const alerts = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { rule: string; output_fields: Record<string, unknown> });
     const sensitive = alerts.filter((a) => a.rule === 'Read sensitive file untrusted');

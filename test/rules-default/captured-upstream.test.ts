@@ -2,7 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { captureSuite, runTsfalco } from '../capture/helpers.js';
-import { ROOT, tempDir } from '../helpers/cli.js';
+import { tempDir } from '../helpers/cli.js';
+import { FALCO_RULES, upstreamPath, upstreamSuite } from '../helpers/upstream.js';
 import { alertsByRule, fieldValues } from '../helpers/replay.js';
 import { CONTAINER_PLUGIN_SUGGESTED_FIELDS } from '../../src/cli/rules-env.js';
 
@@ -18,7 +19,8 @@ import { CONTAINER_PLUGIN_SUGGESTED_FIELDS } from '../../src/cli/rules-env.js';
  * the capture end, as Falco's with its container plugin do, with the plugin's six suggested
  * fields, in its order, in the text and in the JSON alert's output_fields.
  */
-const UPSTREAM_RULES = join(ROOT, '../shared/falco-rules/falco_rules.yaml');
+const RULES_FILE = FALCO_RULES[0];
+const UPSTREAM_RULES = upstreamPath(RULES_FILE);
 
 // The failed opens are made by a forked perl: the rule leaves out opens whose parent is a shell.
 const OPEN_IN_CHILD = `perl -e 'my $p = fork // die; if (!$p) { open(my $f, "<", $ARGV[0]) and die "exists: $ARGV[0]"; exit 0 } waitpid($p, 0)'`;
@@ -40,7 +42,7 @@ ${OPEN_IN_CHILD} "/root/.ssh/../../root/../tmp/nonexistent-$U"
 const DEV_SHM = 'Execution from /dev/shm';
 const TRAVERSAL = 'Directory traversal monitored file read';
 
-captureSuite('upstream rules on real captures: proc.cwd and failed-open names as libsinsp spells them', () => {
+upstreamSuite('upstream rules on real captures: proc.cwd and failed-open names as libsinsp spells them', [RULES_FILE], () => {
   const tmp = tempDir('tsfalco-upstream-');
   const traces: Record<string, string> = {};
   const alerts: Record<string, Map<string, number>> = {};
@@ -107,4 +109,4 @@ captureSuite('upstream rules on real captures: proc.cwd and failed-open names as
       expect(a.output.endsWith(keys.map((k, i) => `${k}=${fields[i]}`).join(' ')), a.output).toBe(true);
     }
   });
-});
+}, { define: captureSuite });
