@@ -4,6 +4,7 @@ import { syscallCatalog } from '../src/engine/fields/catalog.js';
 import { fieldListJson, renderFieldList } from '../src/engine/fields/listing.js';
 import type { FieldCatalog } from '../src/rules/catalog.js';
 import { UserError } from '../src/util/errors.js';
+import { toJson } from '../src/util/json.js';
 
 /** Catalogs by event source; plugin sources will register here. */
 const CATALOGS: ReadonlyMap<string, FieldCatalog> = new Map([['syscall', syscallCatalog]]);
@@ -44,7 +45,7 @@ FILTER keeps fields whose name contains it (or a whole class by its name).`;
     };
     if (flags.json) {
       const out = catalogs.flatMap((c) => fieldListJson(c, opts));
-      process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+      process.stdout.write(toJson(out, null, 2) + '\n');
       return;
     }
     for (const c of catalogs) process.stdout.write(renderFieldList(c, opts));

@@ -6,6 +6,7 @@ import { configFromFlags, expandRulesPaths, loaderFor, loadRuleFiles, pluginRequ
 import { describeRules, formatResult, formatRulesTable } from '../../src/rules/load/index.js';
 import { UserError } from '../../src/util/errors.js';
 import { sanitizeMultiline } from '../../src/util/terminal.js';
+import { toJson } from '../../src/util/json.js';
 
 export default class RulesList extends TsfalcoCommand {
   static override summary = 'List the rules of rules files, like `falco -L`: name, description, priority, source, tags.';
@@ -47,7 +48,7 @@ export default class RulesList extends TsfalcoCommand {
     if (warnings > 0) {
       process.stderr.write(`tsfalco: ${warnings} warning(s) while loading; "tsfalco rules validate" shows them\n`);
     }
-    if (flags.json || config.jsonOutput) process.stdout.write(JSON.stringify(describeRules(loader)) + '\n');
+    if (flags.json || config.jsonOutput) process.stdout.write(toJson(describeRules(loader)) + '\n');
     else process.stdout.write(formatRulesTable(loader));
   }
 }

@@ -3,6 +3,7 @@ import { TsfalcoCommand } from '../../src/cli/base-command.js';
 import { configFromFlags, loaderFor, loadRuleFiles, pluginRequirementError } from '../../src/cli/rules-env.js';
 import { formatResult, loadResultsJson } from '../../src/rules/load/index.js';
 import { UserError } from '../../src/util/errors.js';
+import { toJson } from '../../src/util/json.js';
 
 export default class RulesValidate extends TsfalcoCommand {
   static override summary = 'Check Falco rules files the way `falco -V` does: Falco error codes, file:line:col, exit 1 on any error.';
@@ -39,7 +40,7 @@ The exit status is 1 if any file has an error, 0 otherwise (warnings alone do no
     if (pluginErr) throw new UserError(pluginErr);
 
     if (flags.json || config.jsonOutput) {
-      process.stdout.write(JSON.stringify(loadResultsJson(loader)) + '\n');
+      process.stdout.write(toJson(loadResultsJson(loader)) + '\n');
     } else {
       process.stdout.write(loader.results.map((r) => formatResult(r, loader.contents)).join(''));
     }

@@ -8,6 +8,7 @@ import { summarizeTrace } from '../../src/trace/summary.js';
 import { incompleteMessage } from '../../src/trace/reader.js';
 import { isUserError } from '../../src/util/errors.js';
 import { sanitize } from '../../src/util/terminal.js';
+import { toJson } from '../../src/util/json.js';
 
 function statSize(path: string): number {
   try {
@@ -62,7 +63,7 @@ export default class TraceInfo extends TsfalcoCommand {
         process.stderr.write(`tsfalco: ${sanitize(err.message)}\n`);
       }
     }
-    if (flags.json) process.stdout.write(JSON.stringify(json, null, 2) + '\n');
+    if (flags.json) process.stdout.write(toJson(json, null, 2) + '\n');
     if (failed) this.exit(1);
   }
 }

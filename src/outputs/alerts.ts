@@ -2,6 +2,7 @@ import type { FalcoConfig } from '../config/index.js';
 import type { Alert } from '../engine/replay.js';
 import { renderIso8601, renderTime } from '../engine/extract/render.js';
 import { formatPriority } from '../rules/load/index.js';
+import { toJson } from '../util/json.js';
 
 /**
  * Falco's alert formats. Text: `<time>: <Priority> <output>`, the time as `%evt.time` or, with
@@ -71,7 +72,7 @@ export function alertJson(alert: Alert, f: AlertFormat): string {
     doc.output_fields = fields;
   }
   // evt.time as an integer can exceed 2^53; write it exactly.
-  return JSON.stringify(doc, (_k, v) => (typeof v === 'bigint' ? Number(v) : v)).replace(/"evt\.time(\.iso8601)?":(\d+(\.\d+)?(e\+\d+)?)/, (_m, iso) => `"evt.time${iso ?? ''}":${alert.ts}`);
+  return toJson(doc, (_k, v) => (typeof v === 'bigint' ? Number(v) : v)).replace(/"evt\.time(\.iso8601)?":(\d+(\.\d+)?(e\+\d+)?)/, (_m, iso) => `"evt.time${iso ?? ''}":${alert.ts}`);
 }
 
 /** Falco's own alerts (e.g. syscall event drops): priority Debug, no rule of the ruleset. */
@@ -87,5 +88,5 @@ export function internalAlertJson(rule: string, message: string, ts: bigint, fie
   doc.source = 'syscall';
   doc.time = rfc3339(ts);
   if (f.includeOutputFields) doc.output_fields = Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, String(v)]));
-  return JSON.stringify(doc);
+  return toJson(doc);
 }
