@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +10,7 @@ import { alertFormatFrom, alertJson, alertText, internalAlertJson, internalAlert
 import { stderrLogger } from '../outputs/log.js';
 import { newDropMonitor } from '../engine/drops.js';
 import { isInternalEvent, setBufferDisplayLimit } from '../engine/extract/event-args.js';
+import { openAlertFile } from '../outputs/file.js';
 import { programOutput } from '../outputs/program.js';
 import { type CompiledRule, formatPriority, loadRulesContent } from '../rules/load/index.js';
 import { openAnyTrace } from '../scap/index.js';
@@ -221,12 +222,21 @@ async function replayInWorkers(req: ReplayRequest, workers: number, emit: (line:
 }
 
 export async function runReplay(req: ReplayRequest, workers = 1): Promise<{ alerts: number; complete: boolean }> {
-  const fileOut = req.config.fileOutput.enabled ? req.config.fileOutput.filename : undefined;
+  // Opened first, so that a path it cannot append to is reported before anything runs.
+  const fileOut = req.config.fileOutput.enabled && req.filter === undefined ? openAlertFile(req.config.fileOutput.filename) : undefined;
+  try {
+    return await replayTo(req, workers, fileOut);
+  } finally {
+    fileOut?.close();
+  }
+}
+
+async function replayTo(req: ReplayRequest, workers: number, fileOut: ReturnType<typeof openAlertFile> | undefined): Promise<{ alerts: number; complete: boolean }> {
   const toStdout = req.config.stdoutOutput.enabled;
   const program = req.config.programOutput.enabled && req.filter === undefined ? programOutput(req.config.programOutput.program, req.config.programOutput.keepAlive) : undefined;
   const emit = (line: string) => {
     if (toStdout) process.stdout.write(line + '\n');
-    if (fileOut && req.filter === undefined) appendFileSync(fileOut, line + '\n');
+    fileOut?.write(line);
     program?.write(line);
   };
   let results: TraceResult[];
