@@ -151,12 +151,21 @@ export class ByteSink extends ByteBuilder {
         this.put(tail);
       }
     } finally {
+      this.closed = true;
       closeSync(this.fd);
     }
   }
 
-  /** Closes without flushing (after a failure). */
+  private closed = false;
+
+  /** Closes without flushing (after a failure; after a failed close() there is nothing to do). */
   abandon(): void {
-    closeSync(this.fd);
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      closeSync(this.fd);
+    } catch {
+      // the error that made us abandon the file is the one to report
+    }
   }
 }

@@ -3,6 +3,7 @@ import { isRecordType, RECORD_TYPES } from '../trace/columns.js';
 import type { TraceFile } from '../trace/reader.js';
 import { openTrace } from '../trace/reader.js';
 import { UserError } from '../util/errors.js';
+import { ioError } from '../util/io-errors.js';
 import { ByteBuilder, ByteSink } from './byte-sink.js';
 import { type EventContext, MAX_EVENT_BLOCK, type ProcView, planFor, writeEventBlock } from './event-writer.js';
 import { fdLists, interfaceList, machineInfo, processList, sectionHeader, Snapshot, userList } from './metadata-blocks.js';
@@ -88,7 +89,7 @@ export function writeScapFrom(trace: ScapWriterSource, output: string, options: 
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') throw new UserError(`${output}: already exists (use --force to overwrite it)`);
-    throw new UserError(`${output}: cannot write: ${code === 'ENOENT' ? 'no such directory' : (err as Error).message}`);
+    throw ioError(err, output, 'cannot create');
   }
   const summary: ScapWriteSummary = { input, output, target, gzip, rows: 0, events: 0, syscalls: 0, skipped: {}, threads: 0, fds: 0, fdProcesses: 0, users: 0, groups: 0, bytes: 0 };
   const fromScap = trace.metadata.source.startsWith('scap:');

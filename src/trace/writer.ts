@@ -2,6 +2,7 @@ import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { hostname, release, version as osVersion } from 'node:os';
 import { AsyncByteQueue, Message, RecordBatchFileWriter, type Schema } from 'apache-arrow';
 import { UserError } from '../util/errors.js';
+import { ioError } from '../util/io-errors.js';
 import { TSFALCO_VERSION } from '../util/version.js';
 import { BufferRegion } from 'apache-arrow/ipc/metadata/message';
 import { type ColumnStores, createBatchBuilder, isSharedZeros } from './batch-builder.js';
@@ -180,7 +181,7 @@ export function createTraceWriter(path: string, metadata: TraceMetadataInput, op
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') throw new UserError(`${path}: already exists (use --force to overwrite it)`);
-    throw new UserError(`${path}: cannot create: ${(err as Error).message}`);
+    throw ioError(err, path, 'cannot create');
   }
   const sink = new FileSink(fd);
   const arrow = new StreamingFileWriter({ compressionType: arrowCompressionType(options.compression ?? 'lz4') });
