@@ -2,6 +2,7 @@ import { Args } from '@oclif/core';
 import { TsfalcoCommand } from '../../src/cli/base-command.js';
 import { repairTrace } from '../../src/trace/repair.js';
 import { formatBytes } from '../../src/util/format.js';
+import { withIo } from '../../src/util/io-errors.js';
 import { sanitize } from '../../src/util/terminal.js';
 
 export default class TraceRepair extends TsfalcoCommand {
@@ -14,7 +15,8 @@ export default class TraceRepair extends TsfalcoCommand {
 
   async run(): Promise<void> {
     const { args } = await this.parse(TraceRepair);
-    const result = repairTrace(args.trace);
+    // The file is opened for writing: a read-only file or file system is reported as one line.
+    const result = withIo(args.trace, 'cannot repair in place', () => repairTrace(args.trace));
     const name = sanitize(result.path);
     if (result.alreadyComplete) {
       process.stdout.write(`${name}: already complete, nothing to do\n`);
