@@ -7,6 +7,7 @@ import type { DictionaryStore } from '../trace/batch-builder.js';
 import type { TraceEvent } from '../trace/event.js';
 import { createTraceWriter, type TraceWriter } from '../trace/writer.js';
 import { UserError } from '../util/errors.js';
+import { ioError, isErrnoException } from '../util/io-errors.js';
 import type { CpuCounters, Hello } from './decode.js';
 import { createColumnDecoder } from './decode-columns.js';
 import { capturePrerequisiteProblem, helperFailure, startHelper } from './helper.js';
@@ -73,7 +74,7 @@ export interface CaptureSummary {
   bytes: number;
   durationMs: number;
   snapshots: number;
-  stopReason: 'signal' | 'duration' | 'max-size' | 'command' | 'helper';
+  stopReason: 'signal' | 'duration' | 'max-size' | 'command' | 'helper' | 'write-error';
   /** The command's exit code (128 + signal when killed), when there was a command. */
   commandExitCode: number | null;
   /** Records from the helper per second of the Node process's CPU time (everything it did while capturing: decoding, writing, compressing, periodic snapshots and statistics). */
@@ -159,7 +160,31 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
   };
   // Replacing a file means a new one: created 0600 like any trace, not the old file's mode.
   if (o.force) rmSync(o.output, { force: true });
-  const writer: TraceWriter = createTraceWriter(o.output, { source: 'capture', bootTimeNs: boot, capture: settings }, { overwrite: !!o.force });
+  let writer: TraceWriter;
+  try {
+    writer = createTraceWriter(o.output, { source: 'capture', bootTimeNs: boot, capture: settings }, {
+      overwrite: !!o.force,
+      maxBytes: o.maxSizeBytes,
+      // Under a size limit, batches small against it: the batch that would cross it is left out whole.
+      batchRows: o.maxSizeBytes !== undefined ? Math.max(256, Math.min(16384, Math.floor(o.maxSizeBytes / 256))) : undefined,
+    });
+  } catch (err) {
+    // Created but its header could not be written (a full disk): leave no empty trace behind.
+    if (!isErrnoException(err)) throw err;
+    rmSync(o.output, { force: true });
+    throw new UserError(`${ioError(err, o.output, 'write failed').message} (no trace was left)`);
+  }
+  // The first write error (a full disk, a quota): the capture stops, the trace keeps every batch
+  // written before it (see writeFailure).
+  let writeError: NodeJS.ErrnoException | null = null;
+  const closeWriter = () => {
+    try {
+      writer.close();
+    } catch (err) {
+      if (!isErrnoException(err)) throw err;
+      writeError ??= err;
+    }
+  };
 
   let gate: ChildProcess | undefined;
   let commandExitCode: number | null = null;
@@ -269,13 +294,19 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
   });
 
   helper.stdout!.on('data', (chunk: Buffer) => {
-    if (streamError) return;
+    if (streamError || writeError) return;
     try {
       decoder.push(chunk);
     } catch (err) {
+      if (isErrnoException(err)) {
+        writeError = err;
+        stop('write-error');
+        return;
+      }
       streamError = err as Error;
       helper.kill('SIGTERM');
     }
+    if (writer.full) stop('max-size');
   });
   helper.stderr!.on('data', (chunk: Buffer) => {
     if (helperStderr.length < 65536) helperStderr += chunk.toString('utf8');
@@ -324,12 +355,13 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
   try {
     const first = await Promise.race([ready.then(() => 'ready' as const), helperDone.then(() => 'exited' as const)]);
     if (first === 'exited' || !hello) {
-      const { code } = await helperDone;
-      writer.close();
+      const { code, signal } = await helperDone;
+      closeWriter();
       rmSync(o.output, { force: true });
       if (gate && commandExitCode === null) gate.kill('SIGKILL');
+      if (writeError) throw new UserError(`${ioError(writeError, o.output, 'write failed').message} (no trace was left)`);
       if (streamError) throw new UserError(`capture helper stream: ${(streamError as Error).message}`);
-      throw helperFailure(code, helperStderr);
+      throw helperFailure(code, helperStderr, signal);
     }
     o.onReady?.();
     if (gate) {
@@ -339,14 +371,22 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
       void commandDone.then(() => stop('command'));
     }
     timer = setInterval(() => {
-      if (newContainerCgroups.size > 0) recordNewContainers();
-      writer.flush();
+      if (writeError) return;
       const now = Date.now();
-      if (o.durationMs !== undefined && now - started >= o.durationMs) stop('duration');
-      if (o.maxSizeBytes !== undefined && writer.bytesWritten >= o.maxSizeBytes) stop('max-size');
-      if (!stopping && now - lastSnapshot >= (o.snapshotIntervalMs ?? 60_000)) {
-        lastSnapshot = now;
-        snapshot();
+      try {
+        if (newContainerCgroups.size > 0) recordNewContainers();
+        writer.flush();
+        if (o.durationMs !== undefined && now - started >= o.durationMs) stop('duration');
+        if (o.maxSizeBytes !== undefined && (writer.full || writer.bytesWritten >= o.maxSizeBytes)) stop('max-size');
+        if (!stopping && now - lastSnapshot >= (o.snapshotIntervalMs ?? 60_000)) {
+          lastSnapshot = now;
+          snapshot();
+        }
+      } catch (err) {
+        if (!isErrnoException(err)) throw err;
+        writeError = err;
+        stop('write-error');
+        return;
       }
       const drops = lastStats.reduce((s, c) => s + c.drops, 0n);
       const dt = (now - lastTick) / 1000;
@@ -360,13 +400,14 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
     const result = await helperDone;
     if (!stopping) stopReason = 'helper';
     clearInterval(timer);
-    writer.close();
+    closeWriter();
     if (gate && commandExitCode === null) {
       if ((stopReason as string) !== 'command') gate.kill('SIGTERM');
       await commandDone;
     }
+    if (writeError) throw writeFailure(writeError, o.output, writer.batchesWritten);
     if (streamError) throw new UserError(`capture helper stream: ${(streamError as Error).message} (the trace holds everything before it)`);
-    if (stopReason === 'helper' && result.code !== 0) throw helperFailure(result.code, helperStderr);
+    if (stopReason === 'helper' && result.code !== 0) throw helperFailure(result.code, helperStderr, result.signal);
     const cpu = cpuStart ? process.cpuUsage(cpuStart) : { user: 0, system: 0 };
     const nodeCpuMs = (cpu.user + cpu.system) / 1000;
     const kernelEvents = lastStats.reduce((s, c) => s + c.events, 0n);
@@ -391,8 +432,27 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     if (helper.exitCode === null && helper.signalCode === null) helper.kill('SIGKILL');
-    writer.close();
+    try {
+      writer.close();
+    } catch (err) {
+      // Reported already (the first write error is the one that counts), or after another error.
+      if (!isErrnoException(err)) throw err;
+    }
   }
+}
+
+/**
+ * The capture could not write: where the partial trace is (tsfalco reads it as it is; `trace
+ * repair` adds the footer other Arrow readers need), or, when no batch of events reached the
+ * file, that none was left.
+ */
+function writeFailure(err: NodeJS.ErrnoException, output: string, batches: number): UserError {
+  const what = ioError(err, output, 'write failed').message;
+  if (batches === 0) {
+    rmSync(output, { force: true });
+    return new UserError(`${what} (no trace was left)`);
+  }
+  return new UserError(`${what}; the partial trace ${output} holds the ${batches} batch(es) written before it (once there is room, "tsfalco trace repair ${output}" finishes it for other Arrow readers)`);
 }
 
 /** user + system CPU time of a process from /proc/PID/stat, ms (null when it cannot be read). */

@@ -53,7 +53,7 @@ export interface CaptureCommandInput {
 }
 
 export function renderSummary(s: CaptureSummary): string {
-  const why = { signal: 'interrupted', duration: 'duration reached', 'max-size': 'size limit reached', command: 'command exited', helper: 'helper stopped' }[s.stopReason];
+  const why = { signal: 'interrupted', duration: 'duration reached', 'max-size': 'size limit reached', command: 'command exited', helper: 'helper stopped', 'write-error': 'write failed' }[s.stopReason];
   const lines = [
     `tsfalco: wrote ${sanitize(s.output)} (${why}): ${formatCount(s.events)} events in ${(s.durationMs / 1000).toFixed(1)}s, ${formatBytes(s.bytes)}` +
       (s.events > 0 ? ` (${(s.bytes / s.events).toFixed(1)} bytes/event)` : ''),

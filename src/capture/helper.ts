@@ -90,7 +90,7 @@ export function startHelper(o: HelperOptions): ChildProcess {
 }
 
 /** The helper's exit codes (loader.c) as messages. */
-export function helperFailure(code: number | null, stderr: string): UserError {
+export function helperFailure(code: number | null, stderr: string, signal?: NodeJS.Signals | null): UserError {
   const detail = stderr
     .split('\n')
     .map((l) => l.replace(/^tsfalco-capture-helper: /, '').trim())
@@ -98,5 +98,6 @@ export function helperFailure(code: number | null, stderr: string): UserError {
     .pop();
   const libbpf = stderr.includes('libbpf:') ? ' (run with TSFALCO_DEBUG=1 to see libbpf\'s log)' : '';
   if (code === 3 || code === 4) return new UserError(`${detail ?? 'the kernel refused the BPF program'}${libbpf}`);
-  return new UserError(`the capture helper failed (exit ${code})${detail ? `: ${detail}` : ''}${libbpf}`);
+  if (code === null && signal) return new UserError(`capture helper killed by ${signal}${detail ? ` (its last words: ${detail})` : ''}`);
+  return new UserError(`the capture helper failed (exit ${code ?? 'unknown'})${detail ? `: ${detail}` : ''}${libbpf}`);
 }

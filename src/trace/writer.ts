@@ -1,6 +1,7 @@
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { hostname, release, version as osVersion } from 'node:os';
-import { AsyncByteQueue, Message, RecordBatchFileWriter, type Schema } from 'apache-arrow';
+import { AsyncByteQueue, Message, MetadataVersion, RecordBatchFileWriter, type Schema } from 'apache-arrow';
+import { FileBlock, Footer } from 'apache-arrow/ipc/metadata/file';
 import { UserError } from '../util/errors.js';
 import { ioError } from '../util/io-errors.js';
 import { TSFALCO_VERSION } from '../util/version.js';
@@ -25,6 +26,11 @@ export interface TraceWriterOptions {
   overwrite?: boolean;
   /** fsync after every batch, for captures that must survive a machine crash (default false). */
   fsync?: boolean;
+  /**
+   * The file never grows past this many bytes (footer included): a batch that would make it do
+   * so is not written, and `full` becomes true (later rows are dropped). For `capture --max-size`.
+   */
+  maxBytes?: number;
 }
 
 export interface TraceWriter {
@@ -46,6 +52,8 @@ export interface TraceWriter {
   readonly eventsWritten: number;
   readonly batchesWritten: number;
   readonly bytesWritten: number;
+  /** A batch was left out because of `maxBytes`: the trace is as large as it may be. */
+  readonly full: boolean;
 }
 
 /**
@@ -74,6 +82,16 @@ class FileSink extends AsyncByteQueue {
     }
     this.staged.set(bytes, this.used);
     this.used += bytes.length;
+  }
+
+  /** Bytes gathered, not yet written. */
+  get pending(): number {
+    return this.used;
+  }
+
+  /** Forgets what was gathered. */
+  discard(): void {
+    this.used = 0;
   }
 
   /** Writes what was gathered. */
@@ -191,11 +209,31 @@ export function createTraceWriter(path: string, metadata: TraceMetadataInput, op
   let events = 0;
   let batches = 0;
   let closed = false;
+  let full = false;
+  // apache-arrow's file writer keeps the blocks its footer will index in these arrays.
+  const blocks = arrow as unknown as { _recordBatchBlocks: FileBlock[]; _dictionaryBlocks: FileBlock[] };
+  /** Bytes the end of the file takes: end-of-stream marker, footer, its length, magic (and padding). */
+  const tailBytes = () => Footer.encode(new Footer(schema, MetadataVersion.V5, blocks._recordBatchBlocks, blocks._dictionaryBlocks)).byteLength + 8 + 4 + 6 + 16;
 
   const flush = () => {
     const batch = builder.take();
     if (!batch) return;
+    if (full) {
+      builder.recycle();
+      return;
+    }
+    const records = blocks._recordBatchBlocks.length;
+    const dictionaries = blocks._dictionaryBlocks.length;
     arrow.write(batch);
+    if (options.maxBytes !== undefined && sink.bytes + sink.pending + tailBytes() > options.maxBytes) {
+      // Not written: the footer indexes only what is in the file.
+      sink.discard();
+      blocks._recordBatchBlocks.length = records;
+      blocks._dictionaryBlocks.length = dictionaries;
+      builder.recycle();
+      full = true;
+      return;
+    }
     sink.commit();
     builder.recycle(); // the batch is in the file: its arrays serve the next one
     batches++;
@@ -235,6 +273,9 @@ export function createTraceWriter(path: string, metadata: TraceMetadataInput, op
     },
     get bytesWritten() {
       return sink.bytes;
+    },
+    get full() {
+      return full;
     },
   };
 }
