@@ -70,7 +70,7 @@ describe('scap writer: the synthetic incident', () => {
 
   it('fails with one clear message on a bad input or output path, leaving no partial file', () => {
     expect(() => writeScap(join(tmp.dir, 'missing.arrow'), join(tmp.dir, 'x.scap'))).toThrow(/missing\.arrow: no such file/);
-    expect(() => writeScap(trace, join(tmp.dir, 'no/such/dir/x.scap'))).toThrow(/x\.scap: cannot write: no such directory/);
+    expect(() => writeScap(trace, join(tmp.dir, 'no/such/dir/x.scap'))).toThrow(/x\.scap: cannot create: no such file or directory/);
     const notTrace = join(tmp.dir, 'not-a-trace.arrow');
     writeFileSync(notTrace, 'hello');
     expect(() => writeScap(notTrace, join(tmp.dir, 'y.scap'))).toThrow(/not-a-trace\.arrow: not an Arrow file/);
