@@ -182,6 +182,13 @@ export function writeScapFrom(trace: ScapWriterSource, output: string, options: 
         } else {
           enterCode = choice.enter;
           exitCode = choice.exit;
+          // A successful execveat returns in the new image as execve does: the drivers send its
+          // enter event and execve's exit event (falcosecurity/libs#552), and libsinsp parses
+          // only that (sysdig 0.29's libsinsp crashes on an execveat exit of AT_EMPTY_PATH).
+          if (type === 'execveat' && !fromScap && res !== null && res >= 0n) {
+            const execve = profile.choose('execve');
+            if (execve.kind === 'pair' && execve.exit !== null) exitCode = execve.exit;
+          }
         }
         // Which halves this row stands for.
         let withEnter: boolean;

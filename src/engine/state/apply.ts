@@ -55,8 +55,13 @@ function refreshFromHeader(c: Cursor, t: ThreadInfo, creds = true): void {
   if (vpid !== undefined) t.vpid = vpid;
 }
 
-/** Copies the process columns (execve exit, clone, snapshot_proc) into the thread. */
-function refreshProcess(c: Cursor, t: ThreadInfo): void {
+/**
+ * Copies the process columns (execve exit, clone, snapshot_proc) into the thread. The working
+ * directory of a row is taken only from a snapshot or for a thread whose cwd is unknown: as
+ * libsinsp, a thread keeps the cwd it inherited or chdir'd to (`cd /bin` is `/bin/` even where
+ * the kernel, and so the execve row, says `/usr/bin`).
+ */
+function refreshProcess(c: Cursor, t: ThreadInfo, snapshot = false): void {
   const exe = c.str(COL.exe);
   if (exe !== undefined) t.exe = exe;
   const exepath = c.str(COL.exepath);
@@ -66,7 +71,7 @@ function refreshProcess(c: Cursor, t: ThreadInfo): void {
   const env = c.strings_(COL.env);
   if (env !== undefined) t.env = env;
   const cwd = c.str(COL.cwd);
-  if (cwd !== undefined) t.cwd = workingDir(cwd);
+  if (cwd !== undefined && (snapshot || t.cwd === '')) t.cwd = workingDir(cwd);
   const tty = c.num(COL.tty);
   if (tty !== undefined) t.tty = tty;
   const pgid = c.num(COL.pgid);
@@ -325,7 +330,7 @@ function applySnapshot(state: ReplayState, c: Cursor, type: string): void {
     case RECORD_TYPES.snapshotProc: {
       const t = threadOf(state, c);
       refreshFromHeader(c, t);
-      refreshProcess(c, t);
+      refreshProcess(c, t, true);
       refreshResources(c, t);
       const pidns = c.extra()?.pidns_init_start_ts;
       if (pidns !== undefined && /^\d+$/.test(pidns) && pidns !== '0') t.pidnsStart = BigInt(pidns);
@@ -590,6 +595,23 @@ export function applyBefore(state: ReplayState, c: Cursor, type: string, isRecor
     case 'fchdir': {
       const dir = state.fds.get(t.pid)?.get(c.num(COL.fd) ?? -1);
       if (res === 0 && dir) for (const other of state.threads.values()) if (other.pid === t.pid) other.cwd = workingDir(dir.name);
+      return;
+    }
+    case 'setuid':
+    case 'setresuid':
+    case 'setreuid':
+    case 'setgid':
+    case 'setresgid':
+    case 'setregid': {
+      // As libsinsp's parse_set*id_exit: a successful call sets the thread's effective id from
+      // its argument (setuid/setgid: the id; the others: the euid/egid). A .scap row carries no
+      // credentials of its own, so this is where its later events learn them; a tsfalco row's
+      // header already holds them. -1 leaves the id as it was, as the kernel does.
+      if (res !== 0) return;
+      const id = c.num(type === 'setuid' || type === 'setgid' ? COL.id : COL.id2);
+      if (id === undefined || id === 0xffffffff || id === -1) return;
+      if (type.endsWith('uid')) t.euid = id;
+      else t.egid = id;
       return;
     }
     case 'prctl':

@@ -3,7 +3,7 @@ import type { UserInfo } from './types.js';
 
 /**
  * User and group names as libsinsp resolves them: against the table of the thread's container
- * (its own /etc/passwd and /etc/group, which the capture reads through /proc/PID/root once per
+ * (its own /etc/passwd and /etc/group, which the capture reads through /proc/PID/root in every snapshot, per
  * container: snapshot_user / snapshot_group rows with a container_id), or the host's for a thread
  * on the host. A container whose table the trace does not hold knows no names (<NA>); uid and gid
  * 0 are root everywhere.
