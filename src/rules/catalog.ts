@@ -73,6 +73,8 @@ export interface FieldInfo {
   hidden?: boolean;
   /** Deprecated alias (shown in listings as such). */
   deprecated?: boolean;
+  /** Printed with at least nine digits, zero-padded (libsinsp's PF_10_PADDED_DEC: the `.ns` parts of times). */
+  padded?: boolean;
   /** Field class name for listings (e.g. `process`), taken from the catalog if absent. */
   className?: string;
   /** Restricts the allowed operators; when absent they follow from the type. */

@@ -63,12 +63,22 @@ function categoryOf(type: string): string {
   return 'other';
 }
 
+/**
+ * A duration as libsinsp's format_time wrote it (sinsp_filtercheck_reference.cpp, before the
+ * latency fields were fixed at 0): truncated, not rounded; two decimals below 10 of a unit,
+ * none from 10 up; h:mm:ss and m:s from a minute.
+ */
 function humanDuration(ns: bigint): string {
-  const n = Number(ns);
-  if (n >= 1e9) return `${(n / 1e9).toFixed(2)}s`;
-  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}ms`;
-  if (n >= 1e3) return `${(n / 1e3).toFixed(2)}us`;
-  return `${n}ns`;
+  const S = 1_000_000_000n;
+  const two = (n: bigint) => String(n).padStart(2, '0');
+  if (ns >= 3600n * S) return `${two(ns / (3600n * S))}:${two((ns / (60n * S)) % 60n)}:${two((ns / S) % 60n)}`;
+  if (ns >= 60n * S) return `${ns / (60n * S)}:${(ns / S) % 60n}`;
+  if (ns >= S) return `${ns / S}.${two((ns % S) / 10_000_000n)}s`;
+  if (ns >= S / 100n) return `${ns / 1_000_000n}ms`;
+  if (ns >= S / 1000n) return `${ns / 1_000_000n}.${two((ns % 1_000_000n) / 10_000n)}ms`;
+  if (ns >= S / 100_000n) return `${ns / 1000n}us`;
+  if (ns >= S / 1_000_000n) return `${ns / 1000n}.${two((ns % 1000n) / 10n)}us`;
+  return `${ns}ns`;
 }
 
 function resolveAgainst(c: Cursor, path: string): string {
@@ -327,7 +337,9 @@ export const EXTRACTORS: Record<string, Factory> = withSinspRules({
   'evt.reltime': () => (c) => c.ts() - c.firstTs,
   'evt.reltime.s': () => (c) => (c.ts() - c.firstTs) / NS,
   'evt.reltime.ns': () => (c) => (c.ts() - c.firstTs) % NS,
-  'evt.deltatime': () => (c) => (c.prevTs < 0n ? 0n : c.ts() - c.prevTs),
+  // libsinsp subtracts unsigned 64-bit times: an event older than the previous one (a child's
+  // first event, from another CPU) wraps rather than going negative.
+  'evt.deltatime': () => (c) => (c.prevTs < 0n ? 0n : BigInt.asUintN(64, c.ts() - c.prevTs)),
   'evt.source': () => () => 'syscall',
   'evt.is_async': () => () => false,
   'evt.hostname': () => (c) => c.state.hostname,
@@ -514,8 +526,8 @@ export const EXTRACTORS: Record<string, Factory> = withSinspRules({
   'container.start_ts': threadField((t, c) => c.state.containers.get(t.containerId)?.startTs),
 
   // --- more evt ------------------------------------------------------------------------------
-  'evt.deltatime.s': () => (c) => (c.prevTs < 0n ? 0n : (c.ts() - c.prevTs) / NS),
-  'evt.deltatime.ns': () => (c) => (c.prevTs < 0n ? 0n : (c.ts() - c.prevTs) % NS),
+  'evt.deltatime.s': () => (c) => (c.prevTs < 0n ? 0n : BigInt.asUintN(64, c.ts() - c.prevTs) / NS),
+  'evt.deltatime.ns': () => (c) => (c.prevTs < 0n ? 0n : BigInt.asUintN(64, c.ts() - c.prevTs) % NS),
   'evt.latency.human': () => (c) => humanDuration(c.big(COL.latency) ?? 0n),
   'evt.outputtime': () => (c) => renderTime(c.ts()),
   'evt.asynctype': () => () => undefined,
