@@ -29,13 +29,13 @@ import { sysdigSuite } from './sysdig.js';
  * test time (sysdig rejects them bare) and reported; these are the others.
  */
 const NOT_COMPARED: readonly { prefix: string; why: string }[] = [
-  { prefix: 'mesos.', why: 'Mesos metadata: removed from libsinsp (falcosecurity/libs PR #1244, "cleanup: drop mesos/marathon"), no per-event value in a capture' },
-  { prefix: 'marathon.', why: 'Marathon metadata: removed from libsinsp with Mesos (falcosecurity/libs PR #1244)' },
-  { prefix: 'span.', why: 'sysdig tracers (spans written to /dev/null): removed from libsinsp (falcosecurity/libs PR #1017, tracers dropped); no tracer events in the workload' },
-  { prefix: 'evtin.', why: 'sysdig tracers (events inside spans): removed from libsinsp with the tracers (falcosecurity/libs PR #1017)' },
-  { prefix: 'syslog.', why: 'syslog decoding of writes to /dev/log: dropped from libsinsp (falcosecurity/libs PR #2393, "drop syslog support", 2025)' },
-  { prefix: 'evt.abspath', why: 'not a field of current libsinsp (removed with the fs-path fields rework; tsfalco follows current Falco)' },
-  { prefix: 'proc.is_container_', why: 'container health-check/probe flags: moved out of libsinsp into the container plugin, which Falco extracts nothing for (src/engine/README.md)' },
+  { prefix: 'mesos.', why: 'Mesos metadata: dropped from libsinsp (falcosecurity/libs 3eef9fd3a, "drop deprecated mesos-related filterchecks"), no per-event value in a capture' },
+  { prefix: 'marathon.', why: 'Marathon metadata: dropped from libsinsp with Mesos (falcosecurity/libs 3eef9fd3a)' },
+  { prefix: 'span.', why: 'sysdig tracers (spans written to /dev/null): removed from libsinsp (falcosecurity/libs c46b86c34 and 0402a6320, 2023-11-20, "remove tracer source files"); no tracer events in the workload' },
+  { prefix: 'evtin.', why: 'sysdig tracers (events inside spans): removed from libsinsp with the tracers (falcosecurity/libs c46b86c34)' },
+  { prefix: 'syslog.', why: 'syslog decoding of writes to /dev/log: dropped from libsinsp (falcosecurity/libs 729ead2a3, 2025-05-05, "drop syslog support")' },
+  { prefix: 'evt.abspath', why: "current libsinsp declares it EPF_ARG_REQUIRED (evt.abspath.src / .dst, sinsp_filtercheck_event.cpp), so sysdig 0.29's bare form has no current counterpart" },
+  { prefix: 'proc.is_container_', why: 'container health-check/probe flags: extractors dropped from libsinsp (falcosecurity/libs 3afd2d329), the container plugin extracts nothing for them (src/engine/README.md)' },
 ];
 
 
