@@ -101,6 +101,34 @@ describe('replay state: processes', () => {
   });
 });
 
+describe('replay state: sessions', () => {
+  // bash (100) belongs to session 90, whose leader (sshd) exited before the trace began.
+  const inSession = { ...bash, sid: 90, pgid: 100 };
+  const trace = writeEvents(tmp.dir, [
+    ...snapshot.map((e) => (e.tid === 100 ? { ...e, sid: 90, pgid: 100 } : e)),
+    ev({ ...inSession, type: 'clone', res: 200n }),
+    ev({ ...inSession, type: 'clone', tid: 200, pid: 200, ppid: 100, comm: 'bash', res: 0n }),
+    ev({ ...inSession, type: 'getcwd', tid: 200, pid: 200, ppid: 100, comm: 'bash', res: 0n, path: '/' }),
+    ev({ ...inSession, type: 'setsid', tid: 200, pid: 200, ppid: 100, comm: 'daemon', res: 200n }),
+    ev({ ...inSession, type: 'getcwd', tid: 200, pid: 200, ppid: 100, comm: 'daemon', res: 0n, path: '/' }),
+    // in a pid namespace of its own (vtid 1): its sid 1 is not host pid 1 (systemd)
+    ev({ type: 'clone', tid: 300, pid: 300, ppid: 100, vtid: 1, vpid: 1, sid: 1, pgid: 1, comm: 'sh', res: 0n }),
+    ev({ type: 'getcwd', tid: 300, pid: 300, ppid: 100, vtid: 1, vpid: 1, sid: 1, pgid: 1, comm: 'sh', res: 0n, path: '/' }),
+  ]);
+
+  it('finds the session leader as libsinsp does: pid = sid, else the eldest ancestor in the session', () => {
+    const rows = fieldValues(trace, 'evt.type=getcwd', ['proc.pid', 'proc.sid', 'proc.sname', 'proc.sid.exe', 'proc.is_sid_leader']);
+    expect(rows).toEqual([
+      // leader gone: bash, the eldest ancestor sharing sid 90
+      { 'proc.pid': '200', 'proc.sid': '90', 'proc.sname': 'bash', 'proc.sid.exe': '-bash', 'proc.is_sid_leader': 'false' },
+      // setsid's result is the new session (parse_setsid_exit)
+      { 'proc.pid': '200', 'proc.sid': '200', 'proc.sname': 'daemon', 'proc.sid.exe': '-bash', 'proc.is_sid_leader': 'true' },
+      // a virtual sid is not looked up as a host pid; no ancestor shares it
+      { 'proc.pid': '300', 'proc.sid': '1', 'proc.sname': '<NA>', 'proc.sid.exe': '<NA>', 'proc.is_sid_leader': 'true' },
+    ]);
+  });
+});
+
 describe('replay state: network', () => {
   const nc = { tid: 300, pid: 300, ppid: 100, comm: 'nc' };
   const trace = writeEvents(tmp.dir, [

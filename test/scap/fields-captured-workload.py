@@ -291,3 +291,25 @@ os.close(mfd)
 # vfork: python's subprocess starts children with vfork()
 import subprocess
 subprocess.run(["/bin/true", "vfork"])
+# a session whose leader has exited (as under CI runners): proc.sname, proc.sid.exe of its members
+# come from the eldest ancestor sharing the session id, not from a thread with pid = sid
+r, w = os.pipe()
+pid = os.fork()
+if pid == 0:
+    os.close(r)
+    os.setsid()
+    leader = os.getpid()
+    if os.fork() != 0:
+        os._exit(0)  # the leader goes
+    while os.getppid() == leader:
+        time.sleep(0.005)
+    pid = os.fork()
+    if pid == 0:
+        fd = sc("open", D + "/a.txt", os.O_RDONLY); sc("close", fd)
+        os._exit(0)
+    os.waitpid(pid, 0)
+    os._exit(0)  # closes w: the parent's read ends
+os.close(w)
+os.waitpid(pid, 0)
+os.read(r, 1)
+os.close(r)

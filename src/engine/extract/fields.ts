@@ -44,6 +44,30 @@ function ancestors(c: Cursor): ThreadInfo[] {
   return out;
 }
 
+/**
+ * libsinsp's get_oldest_matching_ancestor, the leader of a session or process group: the thread
+ * whose pid is the id, looked up directly unless the id is virtual and the process is in a pid
+ * namespace of its own (there the id is not a host pid); else, or when the leader has exited, the
+ * eldest of the unbroken line of ancestors that share the id.
+ */
+function leaderOf(c: Cursor, t: ThreadInfo, idOf: (t: ThreadInfo) => number, virtualId: boolean): ThreadInfo | undefined {
+  const id = idOf(t);
+  if (id === -1) return undefined;
+  const inPidNamespace = t.tid !== t.vtid && t.vtid >= 0;
+  if (!virtualId || !inPidNamespace) {
+    const leader = c.state.threads.get(id);
+    if (leader) return leader;
+  }
+  let leader: ThreadInfo | undefined;
+  for (const a of ancestors(c)) {
+    if (idOf(a) !== id) break;
+    leader = a;
+  }
+  return leader;
+}
+
+const sidOf = (t: ThreadInfo) => t.sid;
+const pgidOf = (t: ThreadInfo) => t.pgid;
 
 const IO_READ = new Set(['read', 'readv', 'pread', 'preadv', 'recv', 'recvfrom', 'recvmsg', 'recvmmsg']);
 const IO_WRITE = new Set(['write', 'writev', 'pwrite', 'pwritev', 'send', 'sendto', 'sendmsg', 'sendmmsg']);
@@ -412,12 +436,12 @@ export const EXTRACTORS: Record<string, Factory> = withSinspRules({
   'proc.tty': threadField((t) => t.tty),
   'proc.loginshellid': threadField((t) => t.sid),
   'proc.sid': threadField((t) => t.sid),
-  'proc.sname': threadField((t, c) => c.state.threads.get(t.sid)?.comm),
+  'proc.sname': threadField((t, c) => known(leaderOf(c, t, sidOf, true)?.comm ?? '')),
   'proc.is_sid_leader': threadField((t) => t.sid === t.vpid),
   'proc.vpgid': threadField((t) => t.pgid),
-  'proc.vpgid.name': threadField((t, c) => c.state.threads.get(t.pgid)?.comm),
-  'proc.vpgid.exe': threadField((t, c) => c.state.threads.get(t.pgid)?.exe),
-  'proc.vpgid.exepath': threadField((t, c) => c.state.threads.get(t.pgid)?.exepath),
+  'proc.vpgid.name': threadField((t, c) => known(leaderOf(c, t, pgidOf, true)?.comm ?? '')),
+  'proc.vpgid.exe': threadField((t, c) => known(leaderOf(c, t, pgidOf, true)?.exe ?? '')),
+  'proc.vpgid.exepath': threadField((t, c) => known(leaderOf(c, t, pgidOf, true)?.exepath ?? '')),
   'proc.is_vpgid_leader': threadField((t) => t.pgid === t.vpid),
   'proc.env': (arg) => (c) => {
     const t = c.thread();
@@ -553,12 +577,12 @@ export const EXTRACTORS: Record<string, Factory> = withSinspRules({
   'proc.exeline': procField((t) => (t.args.length ? `${t.exe} ${t.args.join(' ')}` : t.exe)),
   'proc.aenv': procField((t) => t.env.join(' '), true),
   'proc.pgid': threadField((t) => t.pgid),
-  'proc.pgid.name': threadField((t, c) => known(c.state.threads.get(t.pgid)?.comm ?? '')),
-  'proc.pgid.exe': threadField((t, c) => known(c.state.threads.get(t.pgid)?.exe ?? '')),
-  'proc.pgid.exepath': threadField((t, c) => known(c.state.threads.get(t.pgid)?.exepath ?? '')),
+  'proc.pgid.name': threadField((t, c) => known(leaderOf(c, t, pgidOf, false)?.comm ?? '')),
+  'proc.pgid.exe': threadField((t, c) => known(leaderOf(c, t, pgidOf, false)?.exe ?? '')),
+  'proc.pgid.exepath': threadField((t, c) => known(leaderOf(c, t, pgidOf, false)?.exepath ?? '')),
   'proc.is_pgid_leader': threadField((t) => t.pgid === t.pid),
-  'proc.sid.exe': threadField((t, c) => known(c.state.threads.get(t.sid)?.exe ?? '')),
-  'proc.sid.exepath': threadField((t, c) => known(c.state.threads.get(t.sid)?.exepath ?? '')),
+  'proc.sid.exe': threadField((t, c) => known(leaderOf(c, t, sidOf, true)?.exe ?? '')),
+  'proc.sid.exepath': threadField((t, c) => known(leaderOf(c, t, sidOf, true)?.exepath ?? '')),
   'proc.ppid.ts': parentField((t) => (t.startTs > 0n ? t.startTs : undefined)),
   'proc.nchilds': threadField((t, c) => [...c.state.threads.values()].filter((o) => o.ppid === t.pid && o.tid === o.pid).length),
   'proc.fdopencount': threadField((t, c) => c.state.fds.get(t.pid)?.size ?? 0),

@@ -617,6 +617,12 @@ export function applyBefore(state: ReplayState, c: Cursor, type: string, isRecor
     case 'prctl':
       // PR_SET_NAME changes comm; the next event's header carries it anyway.
       return;
+    case 'setsid':
+      // As libsinsp's parse_setsid_exit: the new session id is the result. Only the sid: libsinsp
+      // leaves the process group as it was (a tsfalco row has no identity of its own outside
+      // clone and execve, so this is where both kinds of trace learn it).
+      if (ok) t.sid = res;
+      return;
     default: {
       const fdType = FD_TYPE_OF[type];
       if (fdType && ok) fdTable(state, t.pid).set(res, newFd(res, fdType, c.str(COL.path) ?? ''));
