@@ -1,5 +1,6 @@
 import type { BatchBuilder, BinaryStore, ColumnStore, DictionaryStore, MapStore, NumericArray, NumericStore, WideStore } from '../trace/batch-builder.js';
 import { LAYOUT_KEY } from '../trace/event-params.js';
+import { PPM_FCNTL_CREATES_FD } from '../trace/flags.js';
 import { type DynamicType, PT, type ScapEventInfo } from './event-table.js';
 import { bytesText, cstring, cstrings, ipv4Text, ipv6Text, isV4Mapped, numberAt, numericSize, tupleText, unixPath, valueText } from './params.js';
 import { shownFamily } from '../util/ip.js';
@@ -431,10 +432,21 @@ export class ColumnMapper {
         p.active = false;
         if (p.typeCode === type.codes[row]) completed = this.complete(row, ev, p);
       }
+      if (m.plan.type === 'fcntl') this.markDupfd(row);
     }
     const all = ev.info.params.length;
     const nparams = ev.nparams < all ? ev.nparams : all;
     if (!m.plan.latest || nparams < all || completed) extra.put(row, LAYOUT_KEY, `${code}:${nparams}`);
+  }
+
+  /** fcntl's command may come from its enter event: only now can the row say it made an fd (the mapper's twin). */
+  private markDupfd(row: number): void {
+    const op = this.S.op as WideStore<BigInt64Array>;
+    const res = this.S.res as WideStore<BigInt64Array>;
+    const fd2 = this.S.fd2 as WideStore<BigInt64Array>;
+    if (!isSet(op, row) || !isSet(res, row) || isSet(fd2, row) || !PPM_FCNTL_CREATES_FD.has(Number(op.values[row])) || res.values[row] < 0n) return;
+    fd2.values[row] = res.values[row];
+    mark(fd2, row);
   }
 
   private remember(ev: ScapEvent, row: number, m: CodeWriter, typeCode: number): void {

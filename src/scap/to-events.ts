@@ -1,6 +1,7 @@
 import { COLUMNS, type ColumnKind } from '../trace/columns.js';
 import type { TraceEvent } from '../trace/event.js';
-import { LAYOUT_KEY, type Param, paramsOf } from '../trace/event-params.js';
+import { LAYOUT_KEY, paramMapping } from '../trace/event-params.js';
+import { PPM_FCNTL_CREATES_FD } from '../trace/flags.js';
 import { EF, EVENT_TABLE, PT, latestCode, type DynamicType, type ScapEventInfo, type ScapParamInfo } from './event-table.js';
 import { bytesText, cstring, cstrings, ipv4Text, ipv6Text, isV4Mapped, numberAt, tupleText, unixPath, valueText } from './params.js';
 import { shownFamily } from '../util/ip.js';
@@ -40,12 +41,6 @@ interface CodeMapper {
 
 export const KIND = new Map<string, ColumnKind>(COLUMNS.map((c) => [c.name, c.kind]));
 
-/** Scap parameter names whose column differs from the name Falco's table gives them. */
-const ALIASES: Record<string, Record<string, string>> = {
-  // execve/execveat: vpgid is the namespace view, what the `pgid` column holds; pgid (global) goes to extra.
-  execve: { vpgid: 'pgid' },
-  execveat: { vpgid: 'pgid' },
-};
 
 function toBig(v: number | bigint): bigint {
   return typeof v === 'bigint' ? v : BigInt(Math.trunc(v));
@@ -312,8 +307,6 @@ export function columnFits(col: string, type: number, dynamic: readonly DynamicT
 
 export function planCode(info: ScapEventInfo): CodePlan {
   const enter = info.dir === '>';
-  const list: Param[] = paramsOf(info.name);
-  const aliases = ALIASES[info.name];
   const used = new Set<string>();
   const columns = new Set<string>();
   const params: ParamPlan[] = [];
@@ -326,8 +319,7 @@ export function planCode(info: ScapEventInfo): CodePlan {
       params.push(i === 0 ? { kind: 'syscall' } : extra);
       continue;
     }
-    const aliased = aliases?.[p.name];
-    const mapped = aliased ? { name: p.name, col: aliased, render: 'num' } : list.find((x) => x.name === p.name);
+    const mapped = paramMapping(info.name, p.name);
     let plan: ParamPlan | null = null;
     if (mapped && !(enter && mapped.col === 'res') && !used.has(mapped.col)) {
       if (mapped.render === 'tuple' || mapped.col === 'tuple') {
@@ -410,6 +402,8 @@ export class EventMapper {
         this.enters.delete(ev.tid);
         if (enter.row.type === e.type) completed = completeExit(e, enter.row, enter.columns);
       }
+      // fcntl's command may come from its enter event: only now can the row say it made an fd.
+      if (e.type === 'fcntl' && e.op !== undefined && PPM_FCNTL_CREATES_FD.has(Number(e.op)) && typeof e.res === 'bigint' && e.res >= 0n && e.fd2 === undefined) e.fd2 = e.res;
     }
     // Rows that do not show their event's parameters by the newest layout alone name theirs.
     const nparams = ev.nparams < ev.info.params.length ? ev.nparams : ev.info.params.length;

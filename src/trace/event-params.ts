@@ -128,3 +128,24 @@ export function paramsOf(type: string): Param[] {
   return BY_TYPE[type] ?? GENERIC;
 }
 
+
+/**
+ * Parameters of older .scap layouts whose name differs from the one above but whose value is
+ * the same (libs' converter moves them so): scap parameter name → column, per event type.
+ */
+const ALIASES: Record<string, Record<string, ColumnName>> = {
+  // execve/execveat: vpgid is the namespace view, what the `pgid` column holds; pgid (global) goes to extra.
+  execve: { vpgid: 'pgid' },
+  execveat: { vpgid: 'pgid' },
+  // dup's old enter event names the duplicated fd `fd`; its exit (and libs' converter, which
+  // moves it into DUP_1_X) call it `oldfd`.
+  dup: { fd: 'fd' },
+};
+
+/** The column and rendering of scap parameter `name` of an event of `type` (undefined: `extra`). */
+export function paramMapping(type: string, name: string): Param | undefined {
+  const list = paramsOf(type);
+  const aliased = ALIASES[type]?.[name];
+  if (aliased) return { name, col: aliased, render: list.find((x) => x.col === aliased)?.render ?? 'num' };
+  return list.find((x) => x.name === name);
+}

@@ -68,3 +68,6 @@ export const PPM_EXE = {
   FROM_MEMFD: 1 << 2,
   LOWER_LAYER: 1 << 3,
 } as const;
+
+/** fcntl commands (PPM_FCNTL_*) that create an fd: the trace marks their rows with `fd2` = the new fd. */
+export const PPM_FCNTL_CREATES_FD: ReadonlySet<number> = new Set([1 /* F_DUPFD */, 26 /* F_DUPFD_CLOEXEC */]);

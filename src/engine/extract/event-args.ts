@@ -3,7 +3,7 @@ import { numericSize } from '../../scap/params.js';
 import { syscallName } from '../../scap/ppm-sc.js';
 import { ERRNO_NAMES, SIGNAL_NAMES, VALUE_TABLES } from '../../scap/value-names.js';
 import { COLUMNS, type ColumnKind, type ColumnName } from '../../trace/columns.js';
-import { LAYOUT_KEY, type Param, paramsOf } from '../../trace/event-params.js';
+import { LAYOUT_KEY, type Param, paramMapping, paramsOf } from '../../trace/event-params.js';
 import type { Cursor } from '../cursor.js';
 import { resolvePath } from '../state/paths.js';
 import type { FdInfo } from '../state/types.js';
@@ -105,12 +105,6 @@ function parseNumberText(text: string, info: ScapParamInfo, type: number): bigin
 }
 
 /** The column of a parameter in src/trace/event-params.ts, with the reader's aliases. */
-function mappingOf(type: string, name: string, list: readonly Param[]): Param | undefined {
-  const own = list.find((p) => p.name === name);
-  if (own) return own;
-  if (name === 'vpgid' && (type === 'execve' || type === 'execveat')) return { name, col: 'pgid', render: 'num' };
-  return undefined;
-}
 
 function tupleText(c: Cursor): string | undefined {
   const family = c.num('sock_family');
@@ -149,7 +143,7 @@ function getterFor(type: string, info: ScapParamInfo, list: readonly Param[], ta
     if (pt === PT.FDLIST) return parseFdList(text);
     return text;
   };
-  const m = mappingOf(type, name, list);
+  const m = paramMapping(type, name);
   // The reader gives a column to the first parameter naming it; the others went to `extra`.
   const colKey = m ? (m.render === 'addr' ? 'addr:' : m.col === 'tuple' ? 'tuple:' : '') + m.col : '';
   if (!m || m.col === 'extra' || takenCols.has(colKey)) return fromExtra;

@@ -119,12 +119,28 @@ function stdio(num: number, get: (fd: FdInfo) => unknown): Factory {
   };
 }
 
-function fdList(c: Cursor, get: (fd: FdInfo) => string | undefined): string | undefined {
-  const fd = c.fd();
-  if (!fd) return undefined;
-  const v = get(fd);
-  return v === undefined || v === '' ? undefined : v;
+/**
+ * fdlist.*: one entry per fd of a poll/ppoll exit's `fds` (libsinsp's sinsp_filtercheck_fdlist),
+ * comma-joined; `get` gives an fd's entry, or undefined to leave it out. Other events have none.
+ */
+function fdList(c: Cursor, get: (num: number, fd: FdInfo | undefined) => string | undefined): string | undefined {
+  const type = c.type();
+  if ((type !== 'poll' && type !== 'ppoll') || c.str(COL.dir) === '>') return undefined;
+  const text = c.extra()?.fds;
+  const t = c.thread();
+  if (!text || !t) return undefined;
+  const table = c.state.fds.get(t.pid);
+  const out: string[] = [];
+  for (const pair of text.split(' ')) {
+    const num = Number(pair.slice(0, pair.indexOf(':') >>> 0));
+    const v = get(num, table?.get(num));
+    if (v !== undefined) out.push(v);
+  }
+  return out.length === 0 ? undefined : out.join(',');
 }
+
+/** A connected inet socket (libsinsp's SCAP_FD_IPV4/6_SOCK, not a listening one). */
+const isInetSocket = (fd: FdInfo | undefined): fd is FdInfo => fd !== undefined && (fd.type === 'ipv4' || fd.type === 'ipv6') && !(fd.isServer && !fd.connected);
 
 interface Mount {
   source: string;
@@ -409,7 +425,6 @@ export const EXTRACTORS: Record<string, Factory> = withSinspRules({
     return f === undefined ? false : (f & PPM_O.CREAT) !== 0;
   },
   'evt.count': () => () => 1,
-  'evt.count.error': () => (c) => ((c.num(COL.res) ?? 0) < 0 ? 1 : 0),
 
   // --- process and thread ------------------------------------------------------------------
   'proc.name': headerFirst('comm', 'str', (t) => t.comm),
@@ -562,11 +577,6 @@ export const EXTRACTORS: Record<string, Factory> = withSinspRules({
   'evt.io_dir': () => (c) => (IO_READ.has(c.type()) ? 'r' : IO_WRITE.has(c.type()) ? 'w' : undefined),
   'evt.is_wait': () => (c) => WAIT.has(c.type()),
   'evt.is_syslog': () => (c) => IO_WRITE.has(c.type()) && c.fd()?.name === '/dev/log',
-  'evt.count.exit': () => (c) => (c.str(COL.dir) === '>' ? 0 : 1),
-  'evt.count.error.file': () => (c) => ((c.num(COL.res) ?? 0) < 0 && categoryOf(c.type()) === 'file' ? 1 : 0),
-  'evt.count.error.net': () => (c) => ((c.num(COL.res) ?? 0) < 0 && categoryOf(c.type()) === 'net' ? 1 : 0),
-  'evt.count.error.memory': () => (c) => ((c.num(COL.res) ?? 0) < 0 && categoryOf(c.type()) === 'memory' ? 1 : 0),
-  'evt.count.error.other': () => (c) => ((c.num(COL.res) ?? 0) < 0 && !['file', 'net', 'memory'].includes(categoryOf(c.type())) ? 1 : 0),
   'evt.abspath': (arg) => (c) => {
     const path = arg === 'dst' || arg === 'target' ? c.str(COL.path2) : c.str(COL.path);
     return path === undefined ? undefined : resolveAgainst(c, path);
@@ -611,16 +621,17 @@ export const EXTRACTORS: Record<string, Factory> = withSinspRules({
   'fd.rproto': fdField(() => undefined),
   'fd.dev.major': fdField((fd) => (fd.dev ? fd.dev >>> 20 : undefined)),
   'fd.dev.minor': fdField((fd) => (fd.dev ? fd.dev & 0xfffff : undefined)),
-  'fdlist.nums': () => (c) => fdList(c, (fd) => String(fd.num)),
-  'fdlist.names': () => (c) => fdList(c, (fd) => fd.name),
-  'fdlist.cips': () => (c) => fdList(c, (fd) => (isSocket(fd) ? fd.cip : undefined)),
-  'fdlist.sips': () => (c) => fdList(c, (fd) => (isSocket(fd) ? fd.sip : undefined)),
-  'fdlist.cports': () => (c) => fdList(c, (fd) => (isSocket(fd) ? String(fd.cport) : undefined)),
-  'fdlist.sports': () => (c) => fdList(c, (fd) => (isSocket(fd) ? String(fd.sport) : undefined)),
+  'fdlist.nums': () => (c) => fdList(c, (num) => String(num)),
+  'fdlist.names': () => (c) => fdList(c, (_num, fd) => (fd && fd.name !== '' ? fd.name : '<NA>')),
+  'fdlist.cips': () => (c) => fdList(c, (_num, fd) => (isInetSocket(fd) ? fd.cip : undefined)),
+  'fdlist.sips': () => (c) => fdList(c, (_num, fd) => (isInetSocket(fd) ? fd.sip : undefined)),
+  'fdlist.cports': () => (c) => fdList(c, (_num, fd) => (isInetSocket(fd) ? String(fd.cport) : undefined)),
+  'fdlist.sports': () => (c) => fdList(c, (_num, fd) => (isInetSocket(fd) ? String(fd.sport) : undefined)),
 
   // --- more container and k8s (k8s fields come from the container's io.kubernetes.* labels) ---
   'container.full_id': threadField((t) => t.containerId),
-  'container.type': threadField((t, c) => (t.containerId === 'host' ? undefined : c.state.containers.get(t.containerId)?.runtime)),
+  // The container plugin keeps a "host" container of type host (container_type CT_HOST).
+  'container.type': threadField((t, c) => (t.containerId === 'host' ? 'host' : c.state.containers.get(t.containerId)?.runtime)),
   'container.duration': threadField((t, c) => {
     const start = c.state.containers.get(t.containerId)?.startTs;
     return start ? c.ts() - start : undefined;

@@ -154,6 +154,41 @@ function category(c: Cursor): string | undefined {
   return CATEGORY_NAMES[cat] ?? 'unknown';
 }
 
+/** libsinsp's extract_error_count: 1 for a failed syscall, 0 for one that succeeded, none without a result. */
+function errorCount(c: Cursor): number | undefined {
+  const res = c.num('res');
+  return res === undefined ? undefined : res < 0 ? 1 : 0;
+}
+
+const OPEN_TYPES = new Set(['open', 'creat', 'openat', 'openat2', 'open_by_handle_at']);
+const NET_TYPES = new Set(['accept', 'accept4', 'connect']);
+const FILE_FD = new Set(['file', 'directory']);
+const NET_FD = new Set(['ipv4', 'ipv6', 'unix']);
+
+/**
+ * Which of evt.count.error.file / .net / .memory / .other an event counts in: by its fd's kind
+ * where it has one, else by its type (sinsp_filter_check_event's TYPE_COUNT_ERROR_*).
+ */
+function errorClass(c: Cursor): 'file' | 'net' | 'memory' | 'other' {
+  const fd = isFdEvent(c) === false ? undefined : fdInfo(c);
+  if (fd) return FILE_FD.has(fd.type) ? 'file' : NET_FD.has(fd.type) ? 'net' : 'other';
+  const type = c.type();
+  const exit = c.str('dir') !== '>';
+  if (exit && OPEN_TYPES.has(type)) return 'file';
+  if (exit && NET_TYPES.has(type)) return 'net';
+  const info = eventInfoOf(c);
+  return info && (info.category & (EC.SYSCALL - 1)) === EC.MEMORY ? 'memory' : 'other';
+}
+
+function errorCountOf(kind: 'file' | 'net' | 'memory' | 'other'): Factory {
+  // memory is by category alone: an mmap of a file counts as memory and as file
+  if (kind === 'memory') return () => (c) => {
+    const info = eventInfoOf(c);
+    return info && (info.category & (EC.SYSCALL - 1)) === EC.MEMORY ? errorCount(c) : undefined;
+  };
+  return () => (c) => (errorClass(c) === kind ? errorCount(c) : undefined);
+}
+
 /** An extractor from the event's table flags, or the given fallback for types the table does not know. */
 function byFlags(get: (flags: number) => unknown, fallback: Factory | undefined): Factory {
   return (arg) => {
@@ -177,6 +212,24 @@ function flagFields(extractors: Record<string, Factory>): Record<string, Factory
   };
 }
 
+function fdName(c: Cursor): string | undefined {
+  const fdEvent = isFdEvent(c);
+  if (fdEvent === false) return undefined;
+  const fd = fdInfo(c);
+  if (fd) return fd.name;
+  return fdEvent === undefined ? undefined : nameFromEvent(c);
+}
+
+/** A file's directory, a directory's own name; without a known fd, that of the name the event gives. */
+function fdDirectory(c: Cursor): string | undefined {
+  const fd = fdInfo(c);
+  if (fd) return fd.type === 'file' ? dirname(fd.name) : fd.type === 'directory' ? fd.name : undefined;
+  const name = isFdEvent(c) ? nameFromEvent(c) : undefined;
+  return name === undefined ? undefined : directoryOf(name);
+}
+
+const containerIdOf = (c: Cursor): string => c.thread()?.containerId || 'host';
+
 const OVERRIDES: Record<string, Factory> = {
   'user.uid': () => (c) => euid(c),
   'user.name': () => (c) => {
@@ -187,30 +240,42 @@ const OVERRIDES: Record<string, Factory> = {
     return groupNameOf(c, egid(c));
   },
 
+  'evt.count.error': () => errorCount,
+  'evt.count.error.file': errorCountOf('file'),
+  'evt.count.error.net': errorCountOf('net'),
+  'evt.count.error.memory': errorCountOf('memory'),
+  'evt.count.error.other': errorCountOf('other'),
+  'evt.count.exit': () => (c) => (c.str('dir') === '>' ? undefined : 1),
+
   'fd.num': () => (c) => {
     const fdEvent = isFdEvent(c);
     if (fdEvent === false) return undefined;
     if (fdEvent === undefined) return c.fd()?.num ?? c.num('fd');
     return lastEventFd(c);
   },
-  'fd.name': () => (c) => {
-    const fdEvent = isFdEvent(c);
-    if (fdEvent === false) return undefined;
-    const fd = fdInfo(c);
-    if (fd) return fd.name;
-    return fdEvent === undefined ? undefined : nameFromEvent(c);
-  },
+  'fd.name': () => fdName,
   // Without a known fd, fd.nameraw and fd.directory come from the event too (the name of a failed open).
   'fd.nameraw': () => (c) => {
     const fd = fdInfo(c);
     const name = fd ? fd.nameRaw : isFdEvent(c) ? nameFromEvent(c, true) : undefined;
     return name === undefined ? undefined : withoutDuplicateSlashes(name);
   },
-  'fd.directory': () => (c) => {
-    const fd = fdInfo(c);
-    if (fd) return fd.type === 'file' || fd.type === 'directory' ? dirname(fd.name) : undefined;
-    const name = isFdEvent(c) ? nameFromEvent(c) : undefined;
-    return name === undefined ? undefined : directoryOf(name);
+  'fd.directory': () => fdDirectory,
+  // The container id is the container plugin's ("host" on the host), then the fd's name or directory.
+  'fd.containername': () => (c) => {
+    const name = fdName(c);
+    return name === undefined ? undefined : `${containerIdOf(c)}:${name}`;
+  },
+  'fd.containerdirectory': () => (c) => {
+    const dir = fdDirectory(c);
+    return dir === undefined ? undefined : `${containerIdOf(c)}:${dir}`;
+  },
+  // The thread and its last event's fd, as one string (libsinsp: to_string(tid) + to_string(fd)).
+  'fd.uid': () => (c) => {
+    const fdEvent = isFdEvent(c);
+    if (fdEvent === false || !c.thread()) return undefined;
+    const num = fdEvent === undefined ? (c.fd()?.num ?? c.num('fd') ?? -1) : lastEventFd(c);
+    return `${c.tid()}${num}`;
   },
   'fd.type': () => (c) => (isFdEvent(c) === false ? undefined : fdInfo(c)?.type),
   'fd.typechar': () => (c) => {
@@ -266,6 +331,16 @@ export function withSinspRules(extractors: Record<string, Factory>): Record<stri
         if (fd && (isRoleless(fd) || (connectionOnly && isBoundOnly(fd)))) return undefined;
         return get(c);
       };
+    };
+  }
+  // Every fd.* field is about the fd the event creates, uses or destroys (extract_fd): none on
+  // other events, whatever fd the thread last touched.
+  for (const name of Object.keys(out)) {
+    if (!name.startsWith('fd.')) continue;
+    const inner = out[name];
+    out[name] = (arg) => {
+      const get = inner(arg);
+      return (c) => (isFdEvent(c) === false ? undefined : get(c));
     };
   }
   return out;
