@@ -192,3 +192,24 @@ describe('replay state: containers', () => {
     expect(host['k8s.pod.name']).toBe('<NA>');
   });
 });
+
+describe('replay state: fd fields as libsinsp scopes them', () => {
+  const trace = writeEvents(tmp.dir, [
+    ...snapshot,
+    ev({ type: 'openat', dirfd: -100n, path: '/etc/hosts', flags: PPM_O.RDONLY, res: 3n }),
+    ev({ type: 'socket', res: 4n, sock_family: 2, sock_type: 1, l4proto: 6 }),
+    ev({ type: 'poll', res: 1n, extra: { fds: '3:1 4:1 0:1 9:1' } }),
+    ev({ type: 'getpid', res: 100n }),
+    ev({ type: 'read', fd: 3n, res: -11n }),
+  ]);
+
+  it('gives fdlist.* for poll only, fd.* for fd events only, and counts errors by fd kind', () => {
+    const rows = fieldValues(trace, 'evt.type in (poll, getpid, read)', ['evt.type', 'fdlist.nums', 'fdlist.names', 'fd.name', 'fd.uid', 'evt.count.error', 'evt.count.error.file', 'evt.count.error.net', 'evt.count.exit']);
+    expect(rows).toEqual([
+      // poll has no fd of its own (not an fd event); its list names each fd it waits on
+      { 'evt.type': 'poll', 'fdlist.nums': '3,4,0,9', 'fdlist.names': '/etc/hosts,<NA>,/dev/pts/0,<NA>', 'fd.name': '<NA>', 'fd.uid': '<NA>', 'evt.count.error': '0', 'evt.count.error.file': '<NA>', 'evt.count.error.net': '<NA>', 'evt.count.exit': '1' },
+      { 'evt.type': 'getpid', 'fdlist.nums': '<NA>', 'fdlist.names': '<NA>', 'fd.name': '<NA>', 'fd.uid': '<NA>', 'evt.count.error': '0', 'evt.count.error.file': '<NA>', 'evt.count.error.net': '<NA>', 'evt.count.exit': '1' },
+      { 'evt.type': 'read', 'fdlist.nums': '<NA>', 'fdlist.names': '<NA>', 'fd.name': '/etc/hosts', 'fd.uid': '1003', 'evt.count.error': '1', 'evt.count.error.file': '1', 'evt.count.error.net': '<NA>', 'evt.count.exit': '1' },
+    ]);
+  });
+});

@@ -272,10 +272,9 @@ const OVERRIDES: Record<string, Factory> = {
   },
   // The thread and its last event's fd, as one string (libsinsp: to_string(tid) + to_string(fd)).
   'fd.uid': () => (c) => {
-    const fdEvent = isFdEvent(c);
-    if (fdEvent === false || !c.thread()) return undefined;
-    const num = fdEvent === undefined ? (c.fd()?.num ?? c.num('fd') ?? -1) : lastEventFd(c);
-    return `${c.tid()}${num}`;
+    // Types the event table does not know are generic events to libsinsp: not fd events.
+    if (isFdEvent(c) !== true || !c.thread()) return undefined;
+    return `${c.tid()}${lastEventFd(c)}`;
   },
   'fd.type': () => (c) => (isFdEvent(c) === false ? undefined : fdInfo(c)?.type),
   'fd.typechar': () => (c) => {
