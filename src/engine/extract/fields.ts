@@ -233,11 +233,15 @@ const TYPE_CHARS: Record<string, string> = {
   inotify: 'i', timerfd: 't', netlink: 'n', bpf: 'b', userfaultfd: 'u', io_uring: 'r', memfd: 'm',
 };
 
+const OPEN_EXITS = new Set(['open', 'openat', 'openat2', 'open_by_handle_at']);
+
+/** The flags of an open-family exit, the only events evt.is_open_* look at (creat is not one of them in libsinsp). */
 function openFlagsOf(c: Cursor): number | undefined {
-  const type = c.type();
-  if (type !== 'open' && type !== 'openat' && type !== 'openat2' && type !== 'creat') return undefined;
-  return c.num(COL.flags) ?? (type === 'creat' ? PPM_O.WRONLY | PPM_O.CREAT : undefined);
+  if (c.str(COL.dir) === '>' || !OPEN_EXITS.has(c.type())) return undefined;
+  return c.num(COL.flags) ?? 0;
 }
+
+const EXEC_BITS = 0o111;
 
 /** The path a file-system syscall names (fs.path.*), resolved against cwd. */
 function fsPath(c: Cursor, which: 'name' | 'source' | 'target', raw: boolean): string | undefined {
@@ -416,13 +420,17 @@ export const EXTRACTORS: Record<string, Factory> = withSinspRules({
     return f === undefined ? false : (f & PPM_O.WRONLY) !== 0;
   },
   'evt.is_open_exec': () => (c) => {
+    // An open that may create a file (O_CREAT, O_TMPFILE) with an executable mode, or a creat.
+    if (c.type() === 'creat' && c.str(COL.dir) !== '>') return ((c.num(COL.mode) ?? 0) & EXEC_BITS) !== 0;
     const f = openFlagsOf(c);
-    // Falco: an open that creates a file with an executable mode.
-    return f === undefined ? false : (f & PPM_O.CREAT) !== 0 && ((c.num(COL.mode) ?? 0) & 0o111) !== 0;
+    if (f === undefined || (f & (PPM_O.CREAT | PPM_O.TMPFILE)) === 0 || c.type() === 'open_by_handle_at') return false;
+    return ((c.num(COL.mode) ?? 0) & EXEC_BITS) !== 0;
   },
   'evt.is_open_create': () => (c) => {
+    // The driver's O_F_CREATED says the file was created; an O_TMPFILE open that succeeded made one.
     const f = openFlagsOf(c);
-    return f === undefined ? false : (f & PPM_O.CREAT) !== 0;
+    if (f === undefined) return false;
+    return (f & PPM_O.F_CREATED) !== 0 || ((f & PPM_O.TMPFILE) !== 0 && (c.num(COL.res) ?? -1) >= 0);
   },
   'evt.count': () => () => 1,
 
@@ -514,7 +522,7 @@ export const EXTRACTORS: Record<string, Factory> = withSinspRules({
   'fd.sockfamily': fdField((fd) => sockFamilyName(fd.sockFamily) || undefined),
   'fd.is_server': fdField((fd) => fd.isServer),
   'fd.connected': fdField((fd) => fd.connected),
-  'fd.name_changed': fdField((fd) => fd.nameChanged),
+  'fd.name_changed': fdField((fd, c) => fd.namedAt === c.stamp),
   'fd.cip': fdField((fd) => ifSocket(fd, fd.cip)),
   'fd.sip': fdField((fd) => ifSocket(fd, fd.sip)),
   'fd.lip': fdField((fd) => localIp(fd)),

@@ -188,15 +188,16 @@ function fdTable(state: ReplayState, pid: number): Map<number, FdInfo> {
   return table;
 }
 
-function newFd(num: number, type: FdType, name: string): FdInfo {
-  return { num, type, name, nameRaw: name, flags: 0, sockFamily: 0, l4proto: 0, cip: '', cport: 0, sip: '', sport: 0, isServer: false, connected: false, nameChanged: false, dev: 0, ino: 0n };
+/** A new fd, named by the event with cursor stamp `namedAt` when the name is not empty. */
+function newFd(num: number, type: FdType, name: string, namedAt = 0): FdInfo {
+  return { num, type, name, nameRaw: name, flags: 0, sockFamily: 0, l4proto: 0, cip: '', cport: 0, sip: '', sport: 0, isServer: false, connected: false, namedAt: name === '' ? 0 : namedAt, dev: 0, ino: 0n };
 }
 
 /** A copy of an fd under another number (dup): built field by field, as fast as newFd (an object spread is many times slower). */
 function copyFd(src: FdInfo, num: number, flags: number): FdInfo {
   return {
     num, type: src.type, name: src.name, nameRaw: src.nameRaw, flags, sockFamily: src.sockFamily, l4proto: src.l4proto, cip: src.cip, cport: src.cport,
-    sip: src.sip, sport: src.sport, isServer: src.isServer, connected: src.connected, nameChanged: src.nameChanged, dev: src.dev, ino: src.ino,
+    sip: src.sip, sport: src.sport, isServer: src.isServer, connected: src.connected, namedAt: src.namedAt, dev: src.dev, ino: src.ino,
   };
 }
 
@@ -240,7 +241,7 @@ function setTuple(c: Cursor, fd: FdInfo): void {
     if (fd.type === 'unknown') fd.type = socketType(family);
   }
   const name = fdNameOfTuple(fd);
-  if (fd.name !== '' && fd.name !== name) fd.nameChanged = true;
+  if (fd.name !== name) fd.namedAt = c.stamp;
   fd.name = name;
   fd.nameRaw = name;
 }
@@ -295,7 +296,7 @@ function learnTuple(state: ReplayState, c: Cursor, t: ThreadInfo, incoming: bool
   }
   if (family !== undefined) fd.sockFamily = family;
   const name = fdNameOfTuple(fd);
-  if (fd.name !== '' && fd.name !== name) fd.nameChanged = true;
+  if (fd.name !== name) fd.namedAt = c.stamp;
   fd.name = name;
   fd.nameRaw = name;
 }
@@ -480,7 +481,7 @@ export function applyBefore(state: ReplayState, c: Cursor, type: string, isRecor
       let flags = c.num(COL.flags) ?? 0;
       if (type === 'creat') flags |= creatLayerFlags(c);
       const fdType: FdType = type === 'memfd_create' ? 'memfd' : ((c.str(COL.fd_type) as FdType | undefined) ?? (flags & PPM_O.DIRECTORY ? 'directory' : 'file'));
-      const fd = newFd(res, fdType, name);
+      const fd = newFd(res, fdType, name, c.stamp);
       fd.nameRaw = raw;
       fd.flags = flags;
       fd.dev = c.num(COL.dev) ?? 0;
@@ -572,7 +573,7 @@ export function applyBefore(state: ReplayState, c: Cursor, type: string, isRecor
       if (res !== 0) return;
       const table = fdTable(state, t.pid);
       const kind: FdType = type === 'socketpair' ? 'unix' : 'pipe';
-      for (const num of [c.num(COL.fd), c.num(COL.fd2)]) if (num !== undefined) table.set(num, newFd(num, kind, c.str(COL.path) ?? ''));
+      for (const num of [c.num(COL.fd), c.num(COL.fd2)]) if (num !== undefined) table.set(num, newFd(num, kind, c.str(COL.path) ?? '', c.stamp));
       return;
     }
     case 'sendto':
@@ -625,7 +626,7 @@ export function applyBefore(state: ReplayState, c: Cursor, type: string, isRecor
       return;
     default: {
       const fdType = FD_TYPE_OF[type];
-      if (fdType && ok) fdTable(state, t.pid).set(res, newFd(res, fdType, c.str(COL.path) ?? ''));
+      if (fdType && ok) fdTable(state, t.pid).set(res, newFd(res, fdType, c.str(COL.path) ?? '', c.stamp));
     }
   }
 }

@@ -83,7 +83,12 @@ export interface FdInfo {
   /** Whether this process is the server side of the connection (accept) or the client (connect). */
   isServer: boolean;
   connected: boolean;
-  nameChanged: boolean;
+  /**
+   * The cursor stamp of the event that gave the fd its current name (0: none of this replay's):
+   * fd.name_changed is whether the event being extracted is that one, as libsinsp compares an
+   * fd's name after parsing an event with the name it had before.
+   */
+  namedAt: number;
   dev: number;
   ino: bigint;
 }
