@@ -1,5 +1,7 @@
+import { EVENT_TABLE } from '../scap/event-table.js';
 import type { ColumnName } from '../trace/columns.js';
-import { binaryAt, type BatchView, COL, type ColumnView, isSet, mapAt, stringList, stringTables, stringTablesByIndex, type StringTable } from './batch-view.js';
+import { paramMapping } from '../trace/event-params.js';
+import { binaryAt, type BatchView, COL, COLUMN_INDEX, type ColumnView, isSet, mapAt, stringList, stringTables, stringTablesByIndex, type StringTable } from './batch-view.js';
 import type { FdInfo, ReplayState, ThreadInfo } from './state/types.js';
 
 /** Stamps are unique across all cursors, so a per-event cache can never mistake one replay's event for another's. */
@@ -163,13 +165,52 @@ export const FD_CREATING = new Set([
   'epoll_create1', 'memfd_create', 'userfaultfd', 'io_uring_setup', 'pidfd_open', 'pidfd_getfd', 'fcntl', 'bpf',
 ]);
 
-/** The fd number an event refers to: the created fd on a successful exit, else its fd argument. */
+/**
+ * libscap's get_exit_event_fd_location: the parameter (index in the newest exit layout) holding
+ * the fd an exit uses, for the event types that use one they do not create.
+ */
+const EXIT_FD_LOCATIONS: readonly [number, readonly string[]][] = [
+  [1, ['SYSCALL_SETNS_X', 'SOCKET_LISTEN_X', 'SOCKET_SHUTDOWN_X', 'SYSCALL_FCHDIR_X', 'SYSCALL_LSEEK_X', 'SYSCALL_LLSEEK_X', 'SYSCALL_IOCTL_3_X',
+    'SYSCALL_FSTAT_X', 'SYSCALL_CLOSE_X', 'SYSCALL_GETDENTS_X', 'SYSCALL_GETDENTS64_X', 'SYSCALL_FLOCK_X', 'SYSCALL_COPY_FILE_RANGE_X',
+    'SYSCALL_FCNTL_X', 'SYSCALL_DUP_1_X', 'SYSCALL_DUP2_X', 'SYSCALL_DUP3_X', 'SYSCALL_NEWFSTATAT_X', 'SYSCALL_FCHOWNAT_X',
+    'SYSCALL_FCHMODAT_X', 'SYSCALL_MKDIRAT_X', 'SYSCALL_UNLINKAT_2_X', 'SYSCALL_MKNODAT_X', 'SOCKET_SENDMMSG_X', 'SOCKET_RECVMMSG_X',
+    'SYSCALL_IO_URING_REGISTER_X', 'SYSCALL_IO_URING_ENTER_X', 'SOCKET_SETSOCKOPT_X', 'SOCKET_GETSOCKOPT_X', 'SYSCALL_FSCONFIG_X',
+    'SYSCALL_FINIT_MODULE_X', 'SYSCALL_FCHMOD_X', 'SYSCALL_FCHOWN_X']],
+  [2, ['SYSCALL_READ_X', 'SYSCALL_PREAD_X', 'SOCKET_BIND_X', 'SYSCALL_WRITE_X', 'SYSCALL_PWRITE_X', 'SOCKET_RECV_X', 'SOCKET_SEND_X',
+    'SOCKET_SENDTO_X', 'SOCKET_SENDMSG_X', 'SYSCALL_SENDFILE_X', 'SYSCALL_SPLICE_X', 'SYSCALL_WRITEV_X', 'SYSCALL_PWRITEV_X',
+    'SOCKET_CONNECT_X', 'SYSCALL_SYMLINKAT_X']],
+  [3, ['SOCKET_RECVFROM_X', 'SYSCALL_READV_X', 'SYSCALL_PREADV_X']],
+  [5, ['SOCKET_RECVMSG_X']],
+  [8, ['SYSCALL_MMAP_X', 'SYSCALL_MMAP2_X']],
+];
+
+/** Event type → the column of the fd its exit uses (EXIT_FD_LOCATIONS through the trace's parameter table). */
+const EXIT_FD_COLUMN: ReadonlyMap<string, number> = (() => {
+  const byId = new Map(EVENT_TABLE.filter((e) => e).map((e) => [e.id, e]));
+  const out = new Map<string, number>();
+  for (const [location, ids] of EXIT_FD_LOCATIONS) {
+    for (const id of ids) {
+      const info = byId.get(id);
+      const param = info?.params[location];
+      const col = info && param ? paramMapping(info.name, param.name)?.col : undefined;
+      if (info && col && col !== 'tuple' && col !== 'addr' && col !== 'extra') out.set(info.name, COLUMN_INDEX[col]);
+    }
+  }
+  return out;
+})();
+
+/**
+ * The fd number an event refers to: the created fd on a successful exit; on other exits the fd
+ * libscap's get_exit_event_fd_location names (the dirfd of mkdirat, unlinkat…), else its fd argument.
+ */
 export function eventFdNumber(c: Cursor): number | undefined {
   const type = c.type();
-  if (FD_CREATING.has(type) && c.str(COL.dir) !== '>') {
+  const exit = c.str(COL.dir) !== '>';
+  if (FD_CREATING.has(type) && exit) {
     const res = c.num(COL.res);
     if (res !== undefined && res >= 0 && type !== 'fcntl' && type !== 'bpf') return res;
     if (type === 'fcntl' && res !== undefined && res >= 0 && c.has(COL.fd2)) return res;
   }
-  return c.num(COL.fd);
+  const col = exit ? EXIT_FD_COLUMN.get(type) : undefined;
+  return c.num(col ?? COL.fd);
 }

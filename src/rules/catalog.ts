@@ -75,6 +75,8 @@ export interface FieldInfo {
   deprecated?: boolean;
   /** Printed with at least nine digits, zero-padded (libsinsp's PF_10_PADDED_DEC: the `.ns` parts of times). */
   padded?: boolean;
+  /** Printed in upper-case hexadecimal (libsinsp's PF_HEX), as fd.dev. */
+  hex?: boolean;
   /** Field class name for listings (e.g. `process`), taken from the catalog if absent. */
   className?: string;
   /** Restricts the allowed operators; when absent they follow from the type. */

@@ -522,7 +522,7 @@ export const EXTRACTORS: Record<string, Factory> = withSinspRules({
   'fd.sockfamily': fdField((fd) => sockFamilyName(fd.sockFamily) || undefined),
   'fd.is_server': fdField((fd) => fd.isServer),
   'fd.connected': fdField((fd) => fd.connected),
-  'fd.name_changed': fdField((fd, c) => fd.namedAt === c.stamp),
+  'fd.name_changed': fdField((fd, c) => fd.namedAt === (c.num(COL.num) ?? -1)),
   'fd.cip': fdField((fd) => ifSocket(fd, fd.cip)),
   'fd.sip': fdField((fd) => ifSocket(fd, fd.sip)),
   'fd.lip': fdField((fd) => localIp(fd)),
@@ -602,7 +602,12 @@ export const EXTRACTORS: Record<string, Factory> = withSinspRules({
   'proc.sid.exe': threadField((t, c) => known(leaderOf(c, t, sidOf, true)?.exe ?? '')),
   'proc.sid.exepath': threadField((t, c) => known(leaderOf(c, t, sidOf, true)?.exepath ?? '')),
   'proc.ppid.ts': parentField((t) => (t.startTs > 0n ? t.startTs : undefined)),
-  'proc.nchilds': threadField((t, c) => [...c.state.threads.values()].filter((o) => o.ppid === t.pid && o.tid === o.pid).length),
+  // Not child processes: the threads of the process other than its leader (libsinsp's get_num_not_leader_threads).
+  'proc.nchilds': threadField((t, c) => {
+    let n = 0;
+    for (const o of c.state.threads.values()) if (o.pid === t.pid) n++;
+    return c.state.threads.has(t.pid) ? n - 1 : n;
+  }),
   'proc.fdopencount': threadField((t, c) => c.state.fds.get(t.pid)?.size ?? 0),
   'proc.stdin.type': stdio(0, (fd) => fd.type),
   'proc.stdout.type': stdio(1, (fd) => fd.type),
@@ -627,8 +632,9 @@ export const EXTRACTORS: Record<string, Factory> = withSinspRules({
   'fd.sproto': fdField(() => undefined),
   'fd.lproto': fdField(() => undefined),
   'fd.rproto': fdField(() => undefined),
-  'fd.dev.major': fdField((fd) => (fd.dev ? fd.dev >>> 20 : undefined)),
-  'fd.dev.minor': fdField((fd) => (fd.dev ? fd.dev & 0xfffff : undefined)),
+  // fd.dev is in new_encode_dev's form (as the kernel's stat st_dev): 12 bits of major above 8 bits of minor, the rest of the minor above.
+  'fd.dev.major': fdField((fd) => (fd.dev & 0xfff00) >>> 8),
+  'fd.dev.minor': fdField((fd) => (fd.dev & 0xff) | ((fd.dev >>> 12) & 0xfff00)),
   'fdlist.nums': () => (c) => fdList(c, (num) => String(num)),
   'fdlist.names': () => (c) => fdList(c, (_num, fd) => (fd && fd.name !== '' ? fd.name : '<NA>')),
   'fdlist.cips': () => (c) => fdList(c, (_num, fd) => (isInetSocket(fd) ? fd.cip : undefined)),

@@ -300,7 +300,7 @@ export const SYSCALL_FIELD_CLASSES: FieldClassDecl[] = [
       { name: "fd.sip.name", type: 'charbuf', arg: 'none', noRhs: true, noTransformer: true, display: "FD Server Domain Name", desc: "Domain name associated with the server IP address." },
       { name: "fd.lip.name", type: 'charbuf', arg: 'none', noRhs: true, noTransformer: true, display: "FD Local Domain Name", desc: "Domain name associated with the local IP address." },
       { name: "fd.rip.name", type: 'charbuf', arg: 'none', noRhs: true, noTransformer: true, display: "FD Remote Domain Name", desc: "Domain name associated with the remote IP address." },
-      { name: "fd.dev", type: 'int32', arg: 'none', display: "FD Device", desc: "device number (major/minor) containing the referenced file" },
+      { name: "fd.dev", hex: true, type: 'int32', arg: 'none', display: "FD Device", desc: "device number (major/minor) containing the referenced file" },
       { name: "fd.dev.major", type: 'int32', arg: 'none', display: "FD Major Device", desc: "major device number containing the referenced file" },
       { name: "fd.dev.minor", type: 'int32', arg: 'none', display: "FD Minor Device", desc: "minor device number containing the referenced file" },
       { name: "fd.ino", type: 'int64', arg: 'none', display: "FD Inode Number", desc: "inode number of the referenced file" },

@@ -188,7 +188,10 @@ function fdTable(state: ReplayState, pid: number): Map<number, FdInfo> {
   return table;
 }
 
-/** A new fd, named by the event with cursor stamp `namedAt` when the name is not empty. */
+/** The event's number (evt.num), 0 when the row has none. */
+const eventNum = (c: Cursor): number => c.num(COL.num) ?? 0;
+
+/** A new fd, named by event number `namedAt` when the name is not empty. */
 function newFd(num: number, type: FdType, name: string, namedAt = 0): FdInfo {
   return { num, type, name, nameRaw: name, flags: 0, sockFamily: 0, l4proto: 0, cip: '', cport: 0, sip: '', sport: 0, isServer: false, connected: false, namedAt: name === '' ? 0 : namedAt, dev: 0, ino: 0n };
 }
@@ -241,7 +244,7 @@ function setTuple(c: Cursor, fd: FdInfo): void {
     if (fd.type === 'unknown') fd.type = socketType(family);
   }
   const name = fdNameOfTuple(fd);
-  if (fd.name !== name) fd.namedAt = c.stamp;
+  if (fd.name !== name) fd.namedAt = eventNum(c);
   fd.name = name;
   fd.nameRaw = name;
 }
@@ -296,7 +299,7 @@ function learnTuple(state: ReplayState, c: Cursor, t: ThreadInfo, incoming: bool
   }
   if (family !== undefined) fd.sockFamily = family;
   const name = fdNameOfTuple(fd);
-  if (fd.name !== name) fd.namedAt = c.stamp;
+  if (fd.name !== name) fd.namedAt = eventNum(c);
   fd.name = name;
   fd.nameRaw = name;
 }
@@ -481,7 +484,7 @@ export function applyBefore(state: ReplayState, c: Cursor, type: string, isRecor
       let flags = c.num(COL.flags) ?? 0;
       if (type === 'creat') flags |= creatLayerFlags(c);
       const fdType: FdType = type === 'memfd_create' ? 'memfd' : ((c.str(COL.fd_type) as FdType | undefined) ?? (flags & PPM_O.DIRECTORY ? 'directory' : 'file'));
-      const fd = newFd(res, fdType, name, c.stamp);
+      const fd = newFd(res, fdType, name, eventNum(c));
       fd.nameRaw = raw;
       fd.flags = flags;
       fd.dev = c.num(COL.dev) ?? 0;
@@ -573,7 +576,7 @@ export function applyBefore(state: ReplayState, c: Cursor, type: string, isRecor
       if (res !== 0) return;
       const table = fdTable(state, t.pid);
       const kind: FdType = type === 'socketpair' ? 'unix' : 'pipe';
-      for (const num of [c.num(COL.fd), c.num(COL.fd2)]) if (num !== undefined) table.set(num, newFd(num, kind, c.str(COL.path) ?? '', c.stamp));
+      for (const num of [c.num(COL.fd), c.num(COL.fd2)]) if (num !== undefined) table.set(num, newFd(num, kind, c.str(COL.path) ?? '', eventNum(c)));
       return;
     }
     case 'sendto':
@@ -626,7 +629,7 @@ export function applyBefore(state: ReplayState, c: Cursor, type: string, isRecor
       return;
     default: {
       const fdType = FD_TYPE_OF[type];
-      if (fdType && ok) fdTable(state, t.pid).set(res, newFd(res, fdType, c.str(COL.path) ?? '', c.stamp));
+      if (fdType && ok) fdTable(state, t.pid).set(res, newFd(res, fdType, c.str(COL.path) ?? '', eventNum(c)));
     }
   }
 }

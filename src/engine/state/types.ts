@@ -84,7 +84,7 @@ export interface FdInfo {
   isServer: boolean;
   connected: boolean;
   /**
-   * The cursor stamp of the event that gave the fd its current name (0: none of this replay's):
+   * The evt.num of the event that gave the fd its current name (0: none of this replay's):
    * fd.name_changed is whether the event being extracted is that one, as libsinsp compares an
    * fd's name after parsing an event with the name it had before.
    */

@@ -180,7 +180,7 @@ export function renderValue(v: unknown, field: FieldInfo, arg: string | undefine
   if (typeof v === 'string') return v;
   // libsinsp prints doubles (proc.fdusage, thread.cpu) with one decimal ("%.1lf")
   if (typeof v === 'number' && field.type === 'double') return v.toFixed(1);
-  if (typeof v === 'number' || typeof v === 'bigint') return field.padded ? String(v).padStart(9, '0') : String(v);
+  if (typeof v === 'number' || typeof v === 'bigint') return field.padded ? String(v).padStart(9, '0') : field.hex ? v.toString(16).toUpperCase() : String(v);
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (v instanceof Uint8Array) {
     let s = '';
