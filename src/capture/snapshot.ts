@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
-import { cpus, hostname, release, totalmem, version as osVersion } from 'node:os';
+import { cpus, hostname, networkInterfaces, release, totalmem, version as osVersion } from 'node:os';
 import { RECORD_TYPES } from '../trace/columns.js';
 import type { TraceEvent } from '../trace/event.js';
 import { PPM_EXE } from '../trace/flags.js';
@@ -380,6 +380,15 @@ export interface SnapshotOptions {
   accountsRecorded?: Set<string>;
 }
 
+/** The machine's interface addresses as `name=address` entries, space-separated. */
+function interfaceEntries(): string {
+  const out: string[] = [];
+  for (const [name, addrs] of Object.entries(networkInterfaces())) {
+    for (const a of addrs ?? []) if (/^[\w.:@-]+$/.test(name)) out.push(`${name}=${a.address.replace(/%.*$/, '')}`);
+  }
+  return out.join(' ');
+}
+
 /** One snapshot, snapshot_machine first and snapshot_end last; `ts` is set on every row. */
 export function takeSnapshot(ts: bigint, o: SnapshotOptions): TraceEvent[] {
   const rows: Row[] = [];
@@ -389,7 +398,14 @@ export function takeSnapshot(ts: bigint, o: SnapshotOptions): TraceEvent[] {
     type: RECORD_TYPES.snapshotMachine,
     cpu: -1,
     name: hostname(),
-    extra: { kernel: `${release()} ${osVersion()}`, cpus: String(cpus().length), memory_bytes: String(totalmem()), boot_time_ns: o.bootNs === null ? '' : String(o.bootNs) },
+    extra: {
+      kernel: `${release()} ${osVersion()}`,
+      cpus: String(cpus().length),
+      memory_bytes: String(totalmem()),
+      boot_time_ns: o.bootNs === null ? '' : String(o.bootNs),
+      // As libscap's interface list: which addresses are this machine's (fd.lip, fd.rport…).
+      interfaces: interfaceEntries(),
+    },
   });
   const net = netTablesByNamespace();
   const procRows: Row[] = [];

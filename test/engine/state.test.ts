@@ -131,8 +131,10 @@ describe('replay state: sessions', () => {
 
 describe('replay state: network', () => {
   const nc = { tid: 300, pid: 300, ppid: 100, comm: 'nc' };
+  // The machine's interfaces say which addresses are local (fd.lip, fd.lport…), as libsinsp's ifaddr list.
+  const withInterfaces = snapshot.map((e) => (e.type === 'snapshot_machine' ? { ...e, extra: { interfaces: 'lo=127.0.0.1 eth0=10.0.0.5 lo=::1' } } : e));
   const trace = writeEvents(tmp.dir, [
-    ...snapshot,
+    ...withInterfaces,
     ev({ type: 'socket', ...nc, sock_family: 2, sock_type: 1, l4proto: 6, res: 3n }),
     ev({ type: 'connect', ...nc, fd: 3n, res: 0n, sock_family: 2, l4proto: 6, sip: '10.0.0.5', sport: 40112, dip: '203.0.113.50', dport: 4444 }),
     ev({ type: 'dup2', ...nc, fd: 3n, fd2: 0n, res: 0n }),
@@ -151,6 +153,18 @@ describe('replay state: network', () => {
     expect(accepted).toEqual({ 'fd.num': '9', 'fd.lip': '10.0.0.5', 'fd.rip': '198.18.0.1', 'fd.lport': '80', 'fd.rport': '50000' });
     // stdin of nc is now the socket
     expect(fieldValues(trace, 'evt.type=read and fd.num=0', ['fd.name', 'fd.typechar'])).toEqual([{ 'fd.name': '10.0.0.5:40112->203.0.113.50:4444', 'fd.typechar': '4' }]);
+  });
+
+  it('takes the server side as the local one when the client address is not the machine\'s (libsinsp)', () => {
+    const other = writeEvents(tmp.dir, [
+      ...snapshot,
+      ev({ type: 'socket', ...nc, sock_family: 2, sock_type: 1, l4proto: 6, res: 3n }),
+      ev({ type: 'connect', ...nc, fd: 3n, res: 0n, sock_family: 2, l4proto: 6, sip: '10.0.0.5', sport: 40112, dip: '203.0.113.50', dport: 4444 }),
+    ]);
+    // no interface list: 10.0.0.5 is not known to be local
+    expect(fieldValues(other, 'evt.type=connect', ['fd.lip', 'fd.lport', 'fd.rip', 'fd.rport', 'fd.lproto', 'fd.cproto', 'fd.sproto'])).toEqual([
+      { 'fd.lip': '203.0.113.50', 'fd.lport': '4444', 'fd.rip': '10.0.0.5', 'fd.rport': '40112', 'fd.lproto': '4444', 'fd.cproto': '40112', 'fd.sproto': '4444' },
+    ]);
   });
 
   it('matches CIDR networks and port ranges in conditions', () => {

@@ -89,10 +89,6 @@ const CAPTURED_ACCEPT: readonly Rule[] = [
     test: (f, t, o) => f.startsWith('evt.count.error') && t === '<NA>' && o === '0',
   },
   {
-    why: "fd.containername, fd.containerdirectory: the container id comes from the container plugin, which calls the host's 'host'; libsinsp's own container engine, which left it empty, was removed (falcosecurity/libs 1a0b3178e, 2024-11-12)",
-    test: (f, t, o) => (f === 'fd.containername' || f === 'fd.containerdirectory') && t.startsWith(':') && o === `host${t}`,
-  },
-  {
     why: "evt.args, evt.info of an exit of an older layout: current libs' scap converter rewrites it to the newest layout, with the parameters its enter event carried (falcosecurity/libs bcd89655b, 2024-11-22), so they are listed too",
     test: (f, t, o, r) => (f === 'evt.args' || f === 'evt.info') && r['evt.dir'] === '<' && o.startsWith(`${t} `),
   },

@@ -1,4 +1,4 @@
-import { EC, EF } from '../../scap/event-table.js';
+import { EC, EF, PT } from '../../scap/event-table.js';
 import type { Cursor } from '../cursor.js';
 import { eventFdNumber } from '../cursor.js';
 import { isCloneCaller } from '../state/apply.js';
@@ -6,6 +6,7 @@ import { dirname, resolvePath } from '../state/paths.js';
 import { groupNameOf, userNameOf } from '../state/users.js';
 import type { FdInfo } from '../state/types.js';
 import { eventInfoOf, fdTypeChar } from './event-args.js';
+import { renderRes } from './render.js';
 
 /**
  * Fields whose libsinsp rules need the event table. evt.category, evt.is_io*, evt.io_dir and
@@ -129,7 +130,9 @@ const CATEGORY_NAMES: Record<number, string> = {
 /** evt.category: the event's table category; I/O events by the kind of their fd (unknown without one). */
 function category(c: Cursor): string | undefined {
   const info = eventInfoOf(c);
-  if (!info || info.id === 'GENERIC_E' || info.id === 'GENERIC_X') return undefined;
+  if (!info) return undefined;
+  // A generic event's category is its own table entry's (other), whatever the syscall.
+  if (info.id === 'GENERIC_E' || info.id === 'GENERIC_X') return 'other';
   const cat = info.category & (EC.SYSCALL - 1);
   if (cat === EC.IO_READ || cat === EC.IO_WRITE || cat === EC.IO_OTHER) {
     const fd = c.fd();
@@ -228,7 +231,11 @@ function fdDirectory(c: Cursor): string | undefined {
   return name === undefined ? undefined : directoryOf(name);
 }
 
-const containerIdOf = (c: Cursor): string => c.thread()?.containerId || 'host';
+/** The container id as libsinsp's fd fields see it: the container plugin's, "" on the host. */
+const containerIdOf = (c: Cursor): string => {
+  const id = c.thread()?.containerId ?? '';
+  return id === 'host' ? '' : id;
+};
 
 const OVERRIDES: Record<string, Factory> = {
   'user.uid': () => (c) => euid(c),
@@ -240,6 +247,14 @@ const OVERRIDES: Record<string, Factory> = {
     return groupNameOf(c, egid(c));
   },
 
+  // A failure is the result parameter as libsinsp renders it: an errno's name, but a pid-typed
+  // result (clone, setsid…) stays a number.
+  'evt.res': () => (c) => {
+    const res = c.num('res');
+    if (res === undefined) return undefined;
+    if (res >= 0) return 'SUCCESS';
+    return eventInfoOf(c)?.params[0]?.type === PT.PID ? String(res) : renderRes(res);
+  },
   'evt.count.error': () => errorCount,
   'evt.count.error.file': errorCountOf('file'),
   'evt.count.error.net': errorCountOf('net'),
@@ -261,7 +276,7 @@ const OVERRIDES: Record<string, Factory> = {
     return name === undefined ? undefined : withoutDuplicateSlashes(name);
   },
   'fd.directory': () => fdDirectory,
-  // The container id is the container plugin's ("host" on the host), then the fd's name or directory.
+  // The container id ("" on the host), then the fd's name or directory.
   'fd.containername': () => (c) => {
     const name = fdName(c);
     return name === undefined ? undefined : `${containerIdOf(c)}:${name}`;
@@ -269,6 +284,25 @@ const OVERRIDES: Record<string, Factory> = {
   'fd.containerdirectory': () => (c) => {
     const dir = fdDirectory(c);
     return dir === undefined ? undefined : `${containerIdOf(c)}:${dir}`;
+  },
+  'fd.lip': sideField(true, 'ip'),
+  'fd.rip': sideField(false, 'ip'),
+  'fd.lnet': sideField(true, 'ip'),
+  'fd.rnet': sideField(false, 'ip'),
+  'fd.lport': sideField(true, 'port'),
+  'fd.rport': sideField(false, 'port'),
+  'fd.lproto': sideField(true, 'proto'),
+  'fd.rproto': sideField(false, 'proto'),
+  // The client's port as text on an inet socket; "" on another socket with a role (unix).
+  'fd.cproto': () => (c) => {
+    const fd = fdInfo(c);
+    if (fd === undefined) return undefined;
+    if (fd.type === 'ipv4' || fd.type === 'ipv6') return String(fd.cport);
+    return fd.type === 'unix' ? '' : undefined;
+  },
+  'fd.sproto': () => (c) => {
+    const fd = fdInfo(c);
+    return isInetFd(fd) ? String(fd.sport) : undefined;
   },
   // The thread and its last event's fd, as one string (libsinsp: to_string(tid) + to_string(fd)).
   'fd.uid': () => (c) => {
@@ -285,6 +319,60 @@ const OVERRIDES: Record<string, Factory> = {
     return fdEvent === undefined ? undefined : (TYPECHAR_OF_EVENT[c.type()] ?? 'o');
   },
 };
+
+/**
+ * Whether libsinsp takes `ip` for an address of this machine (is_ipv4addr_in_local_machine,
+ * is_ipv6addr_in_local_machine). With the container plugin, a host thread's container id is ""
+ * and the machine's interfaces decide (IPv4: an interface's address; IPv6: an interface's
+ * network, its first 48 bits); a container's thread is local by its container's IP (IPv4) or not
+ * at all (IPv6), its IP-less container by any container's IP.
+ */
+function isLocalAddress(c: Cursor, fd: FdInfo, ip: string): boolean {
+  const id = c.thread()?.containerId ?? 'host';
+  const v6 = fd.type === 'ipv6';
+  if (id !== 'host' && id !== '') {
+    if (v6) return false;
+    const own = c.state.containers.get(id)?.labels.ip;
+    if (!own) {
+      for (const k of c.state.containers.values()) if (k.labels.ip === ip) return true;
+      return false;
+    }
+    if (own === ip) return true;
+  }
+  if (!v6) return c.state.interfaces.includes(ip);
+  const net = ipv6Prefix48(ip);
+  return net !== undefined && c.state.interfaces.some((a) => a.includes(':') && ipv6Prefix48(a) === net);
+}
+
+/** The first 48 bits of an IPv6 address, as text (libsinsp's convention for an interface's network). */
+function ipv6Prefix48(ip: string): string | undefined {
+  const halves = ip.split('::');
+  if (halves.length > 2) return undefined;
+  const head = halves[0] ? halves[0].split(':') : [];
+  const tail = halves.length === 2 && halves[1] ? halves[1].split(':') : [];
+  const groups = halves.length === 2 ? [...head, ...Array(8 - head.length - tail.length).fill('0'), ...tail] : head;
+  if (groups.length !== 8 || groups.some((g) => !/^[0-9a-f]{1,4}$/i.test(g))) return undefined;
+  return groups.slice(0, 3).map((g) => parseInt(g, 16)).join(':');
+}
+
+const isInetFd = (fd: FdInfo | undefined): fd is FdInfo => fd !== undefined && (fd.type === 'ipv4' || fd.type === 'ipv6');
+
+/**
+ * fd.lip / rip / lport / rport / lproto / rproto / lnet / rnet as libsinsp picks them: the
+ * client side (its tuple's source) is the local one when its address is local (isLocalAddress),
+ * else the server side is. Ports as text for the *proto fields (no port name resolution).
+ */
+function sideField(local: boolean, part: 'ip' | 'port' | 'proto'): Factory {
+  return () => (c) => {
+    const fd = fdInfo(c);
+    if (!isInetFd(fd)) return undefined;
+    const clientIsLocal = isLocalAddress(c, fd, fd.cip);
+    const client = clientIsLocal === local;
+    if (part === 'ip') return (client ? fd.cip : fd.sip) || undefined;
+    const port = client ? fd.cport : fd.sport;
+    return part === 'port' ? port : String(port);
+  };
+}
 
 /** An inet socket libsinsp knows no role of yet (not connected, accepted or bound to a port): it has no addresses. */
 function isRoleless(fd: FdInfo): boolean {
@@ -320,7 +408,7 @@ export function withSinspRules(extractors: Record<string, Factory>): Record<stri
     },
   };
   for (const name of ADDRESS_FIELDS) {
-    const inner = extractors[name];
+    const inner = out[name];
     if (!inner) continue;
     const connectionOnly = CONNECTION_FIELDS.has(name);
     out[name] = (arg) => {

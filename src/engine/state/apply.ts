@@ -327,8 +327,13 @@ function applySnapshot(state: ReplayState, c: Cursor, type: string): void {
     case RECORD_TYPES.snapshotMachine: {
       const name = c.str(COL.name);
       if (name && !state.hostname) state.hostname = name;
-      const boot = c.extra()?.boot_time_ns;
+      const extra = c.extra();
+      const boot = extra?.boot_time_ns;
       if (state.bootTs === 0n && boot !== undefined && /^\d+$/.test(boot)) state.bootTs = BigInt(boot);
+      // `name=address` entries (the capture's interfaces, a .scap's interface list)
+      if (extra?.interfaces && state.interfaces.length === 0) {
+        state.interfaces = extra.interfaces.split(' ').flatMap((e) => (e.includes('=') ? [e.slice(e.indexOf('=') + 1)] : []));
+      }
       return;
     }
     case RECORD_TYPES.snapshotProc: {

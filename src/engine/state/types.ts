@@ -133,8 +133,10 @@ export interface ReplayState {
   hostname: string;
   /** Boot time of the machine, ns since the epoch (0 when unknown): libsinsp's boot_ts_epoch. */
   bootTs: bigint;
+  /** Addresses of the machine's network interfaces, from the snapshot (libsinsp's ifaddr list). */
+  interfaces: string[];
 }
 
 export function newReplayState(hostname: string, bootTs = 0n): ReplayState {
-  return { threads: new Map(), fds: new Map(), users: new Map(), groups: new Map(), containerUsers: new Map(), containerGroups: new Map(), containers: new Map(), hostname, bootTs };
+  return { threads: new Map(), fds: new Map(), users: new Map(), groups: new Map(), containerUsers: new Map(), containerGroups: new Map(), containers: new Map(), hostname, bootTs, interfaces: [] };
 }
