@@ -10,7 +10,7 @@ import { eventInfoOf } from './event-args.js';
 import { argRaw, argText, argsText } from './params.js';
 import { withSinspRules } from './sinsp-fields.js';
 import { groupNameOf, userNameOf, userOf } from '../state/users.js';
-import { l4protoName, renderCaps, renderDatetime, renderIso8601, renderRes, renderTime, sockFamilyName } from './render.js';
+import { l4protoName, renderCaps, renderDatetime, renderIso8601, renderRes, renderTime } from './render.js';
 
 /**
  * Extractors of the `syscall` source: for each field, a function from the cursor to the value
@@ -519,7 +519,8 @@ export const EXTRACTORS: Record<string, Factory> = withSinspRules({
   'fd.ino': fdField((fd) => fd.ino),
   'fd.dev': fdField((fd) => fd.dev),
   'fd.l4proto': fdField((fd) => (isSocket(fd) ? l4protoName(fd.l4proto) : undefined)),
-  'fd.sockfamily': fdField((fd) => sockFamilyName(fd.sockFamily) || undefined),
+  // by the fd's type, as libsinsp (a unix socket from the process list has no family of its own)
+  'fd.sockfamily': fdField((fd) => (fd.type === 'ipv4' || fd.type === 'ipv6' ? 'ip' : fd.type === 'unix' ? 'unix' : undefined)),
   'fd.is_server': fdField((fd) => fd.isServer),
   'fd.connected': fdField((fd) => fd.connected),
   'fd.name_changed': fdField((fd, c) => fd.namedAt === (c.num(COL.num) ?? -1)),
@@ -592,7 +593,8 @@ export const EXTRACTORS: Record<string, Factory> = withSinspRules({
 
   // --- more process --------------------------------------------------------------------------
   'proc.aargs': procField((t) => t.args.join(' '), true),
-  'proc.exeline': procField((t) => (t.args.length ? `${t.exe} ${t.args.join(' ')}` : t.exe)),
+  // exe, a space, the arguments (libsinsp keeps the space when there are none)
+  'proc.exeline': procField((t) => `${t.exe} ${t.args.join(' ')}`),
   'proc.aenv': procField((t) => t.env.join(' '), true),
   'proc.pgid': threadField((t) => t.pgid),
   'proc.pgid.name': threadField((t, c) => known(leaderOf(c, t, pgidOf, false)?.comm ?? '')),

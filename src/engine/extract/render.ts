@@ -56,6 +56,3 @@ export function l4protoName(proto: number): string {
   return proto === 6 ? 'tcp' : proto === 17 ? 'udp' : proto === 1 || proto === 58 ? 'icmp' : proto === 255 ? 'raw' : '';
 }
 
-export function sockFamilyName(family: number): string {
-  return family === 2 ? 'ip' : family === 10 ? 'ip' : family === 1 ? 'unix' : family === 16 ? 'netlink' : '';
-}
