@@ -4,6 +4,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DEFAULT_SYSCALLS } from '../../src/capture/syscalls.js';
 import { X86_64_SYSCALLS } from '../../src/capture/syscalls-x86_64.js';
 import { EVENT_TABLE } from '../../src/scap/event-table.js';
+import { targetProfile } from '../../src/scap/targets.js';
+import { SYSCALL_FIELD_CLASSES } from '../../src/engine/fields/syscall-fields.js';
 import { writeScap } from '../../src/scap/writer.js';
 import { ROOT, tempDir } from '../helpers/cli.js';
 import { captureSuite, readEvents, runTsfalco, type Run } from '../capture/helpers.js';
@@ -62,6 +64,16 @@ function realOrSelf(path: string): string {
 
 /** Fields that a process's parent, ancestors or session leader give. */
 const FROM_ANCESTORS = /^proc\.(ppid|pname|pcmdline|pexe|pexepath|aname|apid|acmdline|aexe|aexepath|sname|sid\.exe|sid\.exepath)/;
+
+const sysdig029 = targetProfile('sysdig-0.29');
+/** The event a trace row of `type` is written as for sysdig 0.29 (its own name when it has no other). */
+function writtenAs(type: string): string {
+  const c = sysdig029.choose(type);
+  return c.kind === 'pair' && c.exit !== null ? EVENT_TABLE[c.exit].name : type;
+}
+const RESULT_FIELDS = /^evt\.(res|rawres|failed|count\.error)/;
+/** Fields whose catalog description says tsfalco's capture does not record them. */
+const NOT_CAPTURED = new Set(SYSCALL_FIELD_CLASSES.flatMap((cls) => cls.fields).filter((f) => f.desc.includes("tsfalco's capture does not record")).map((f) => f.name));
 
 /** Exits that use an fd only in current libs' event table (see the rule). */
 const LATER_FD_USERS = new Set(['symlinkat', 'unlinkat', 'mkdirat', 'fchmodat', 'fchownat', 'fchmod', 'fchown']);
@@ -123,6 +135,30 @@ const CAPTURED_ACCEPT: readonly Rule[] = [
 
 /** Differences between the trace and its .scap by construction (a trace row is a whole syscall). */
 const TRACE_ONLY: readonly Rule[] = [
+  {
+    why: "a syscall sysdig 0.29's driver reported as another event is in its .scap as that event (dup2 and dup3 as dup, pipe2 as pipe, accept4 as accept, umount2 as umount: src/scap/targets.ts), and a successful execveat as execve (libs' drivers send an execveat's exit as execve's: sinsp_parser's note on PPME_SYSCALL_EXECVE_19_X); a trace row keeps the syscall it was",
+    test: (f, t, o) => (f === 'evt.type' || f === 'syscall.type') && t !== o && (writtenAs(o) === t || (o === 'execveat' && t === 'execve')),
+  },
+  {
+    why: "a syscall sysdig 0.29's event table lacks is in its .scap as a generic event, which has no result parameter; a trace row keeps the result",
+    test: (f, _t, _o, r) => RESULT_FIELDS.test(f) && sysdig029.choose(r['evt.type']).kind === 'generic',
+  },
+  {
+    why: "fields tsfalco's capture does not record (its field catalog says so: `tsfalco fields`), which the .scap for 0.29 carries as libscap's defaults",
+    test: (f) => NOT_CAPTURED.has(f),
+  },
+  {
+    why: "proc.duration: a trace knows when each process started (the kernel's start time in its process snapshot, clone and execve rows); a .scap for 0.29 has no start time for processes that began before the capture, so sysdig has no duration",
+    test: (f, t) => f === 'proc.duration' && t === '<NA>',
+  },
+  {
+    why: "command lines longer than a .scap parameter holds (4 KiB, as libscap's drivers keep): the .scap has their start, the trace all of them",
+    test: (f, t, o) => /^proc\.(p|a)?(cmdline|args|exeline)/.test(f) && t.length >= 4000 && o.startsWith(t),
+  },
+  {
+    why: "prctl(PR_SET_NAME): current libsinsp renames the thread (parse_prctl_exit, falcosecurity/libs 4a0f81ad5, 2023-06-15), as a trace row's header shows; 0.29 did not, and its prctl exit has no name to do it from",
+    test: (f, t, o) => /^proc\.(name|cmdline|exeline|args)$/.test(f) && o.includes('tsf-renamed') && !t.includes('tsf-renamed'),
+  },
   {
     why: "proc.vpgid after setsid: the kernel makes the caller the leader of a new process group; libsinsp's parse_setsid_exit changes only the sid, so the .scap keeps the old group, while a trace's clone and execve rows carry the kernel's pgid",
     test: (f, _t, o) => f === 'proc.vpgid' && newSessions.has(o),

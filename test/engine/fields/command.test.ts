@@ -24,6 +24,17 @@ describe('tsfalco fields', () => {
     expect(json[0]!.fields).toEqual([expect.objectContaining({ name: 'fd.sport', type: 'PORT' })]);
   });
 
+  it('says in --json which fields tsfalco\'s capture cannot fill, and why', () => {
+    const json = JSON.parse(run('--json')) as Array<{ fields: Array<{ name: string; desc: string }> }>;
+    const desc = new Map(json.flatMap((c) => c.fields).map((f) => [f.name, f.desc]));
+    // resource figures libscap reads from /proc and the driver from the task: our capture records none
+    for (const name of ['proc.fdlimit', 'proc.vmsize', 'proc.vmrss', 'thread.pfmajor', 'thread.vmsize', 'thread.cpu']) {
+      expect(desc.get(name), name).toMatch(/tsfalco's capture does not record (it|them)?[^.]*\.scap traces/);
+    }
+    // and fields it fills are not marked
+    for (const name of ['proc.name', 'fd.name', 'proc.cwd']) expect(desc.get(name), name).not.toMatch(/does not record/);
+  });
+
   it('rejects an unknown source with one line and exit 1', () => {
     const r = spawnSync(process.execPath, [join(repo, 'bin', 'run.js'), 'fields', '--source', 'nope'], { encoding: 'utf8' });
     expect(r.status).toBe(1);
