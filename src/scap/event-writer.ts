@@ -5,6 +5,7 @@ import type { ByteBuilder } from './byte-sink.js';
 import { EVENT_TABLE, PT, type ScapParamInfo } from './event-table.js';
 import { BLOCK, PPM_AF } from './format.js';
 import type { RowCursor } from './row-cursor.js';
+import { cgroupEntriesFor } from './state-blocks.js';
 
 /**
  * Encodes one event (block header, cpu, event header, parameter lengths and values) from a row of
@@ -162,17 +163,11 @@ const PROCEXIT: Readonly<Record<string, Getter>> = {
   core: ({ cur }) => ((Number(cur.big('id') ?? 0n) & 0x80) !== 0 ? 1 : 0),
 };
 
-/** cgroups as libscap writes them: `controller=path` entries. */
-function cgroupEntries(paths: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const path of paths) for (const c of ['cpuset', 'cpu', 'cpuacct', 'io', 'memory', 'pids']) out.push(`${c}=${path}`);
-  return out;
-}
 
 /** cgroups as libscap writes them, `controller=path` entries, from the trace's one cgroup path. */
 function cgroupValue(v: Value): Value {
-  if (typeof v === 'string') return v ? cgroupEntries([v]) : null;
-  if (Array.isArray(v)) return (v as readonly string[]).every((e) => e.includes('=')) ? v : cgroupEntries(v as readonly string[]);
+  if (typeof v === 'string') return v ? cgroupEntriesFor(v) : null;
+  if (Array.isArray(v)) return (v as readonly string[]).every((e) => e.includes('=')) ? v : (v as readonly string[]).flatMap(cgroupEntriesFor);
   return v;
 }
 

@@ -122,6 +122,31 @@ export function machineRow(m: MachineInfo | null, interfaces: readonly string[])
 }
 
 /** The cgroup path a container is recognised by: cpuset's (where runtimes put the id), else v2's, else the first. */
+/**
+ * The cgroups of a thread as libscap lists them, `controller=path`, from the one cgroup path a
+ * tsfalco capture records (cgroup v2: every controller has the same path).
+ */
+export function cgroupEntriesFor(path: string): string[] {
+  return ['cpuset', 'cpu', 'cpuacct', 'io', 'memory', 'pids'].map((c) => `${c}=${path}`);
+}
+
+/**
+ * A `controller=path` entry with the controller named as libsinsp names it (set_cgroups):
+ * `X_cgroup` is X, perf is perf_event, mem is memory, io is blkio (its old name).
+ */
+export function sinspCgroupEntry(entry: string): string {
+  const eq = entry.indexOf('=');
+  if (eq < 0) return entry;
+  let sub = entry.slice(0, eq).replace('_cgroup', '');
+  sub = sub === 'perf' ? 'perf_event' : sub === 'mem' ? 'memory' : sub === 'io' ? 'blkio' : sub;
+  return `${sub}${entry.slice(eq)}`;
+}
+
+/** A `cgroups` parameter's text (NUL-separated entries shown as '.') back as its entries. */
+export function cgroupEntriesOfText(text: string): string[] {
+  return text.replace(/\.$/, '').split(/\.(?=[a-z_0-9]+=)/).filter((e) => e.includes('='));
+}
+
 function pickCgroup(entries: readonly string[]): string | undefined {
   let first: string | undefined;
   let unified: string | undefined;
@@ -196,7 +221,10 @@ export function readProcList(r: BlockReader, version: number, emit: (row: StateR
         row.vtid = Number(c.i64('process vtid'));
         row.vpid = Number(c.i64('process vpid'));
         const [cgAt, cgLen] = c.lenBytes('process cgroups', MAX_CGROUPS);
-        cgroupColumns(row, cstrings(c.buf, cgAt, cgLen));
+        const cgroups = cstrings(c.buf, cgAt, cgLen);
+        cgroupColumns(row, cgroups);
+        // all of them, as a clone or execve exit's parameter shows them (thread.cgroups)
+        if (cgroups.length > 0) extra.cgroups = cgroups.join('.');
         if (version >= 5) c.str('process root', MAX_PATH);
       }
     }

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { ERRNO_NAMES } from '../../src/scap/value-names.js';
 
 /**
  * What the field comparisons with sysdig 0.29 share (test/scap/fields-sysdig.test.ts on Falco's
@@ -59,6 +60,11 @@ export function libsNormalize(field: string, value: string, r: Rec): string {
     if (args) v = v.replace(/^res=([0-9A-F]+)/, (_m, h: string) => `res=${hexToDec(h)}`);
     if ((field === 'evt.arg.res' || field === 'evt.arg[0]') && /^[0-9A-F]+$/.test(v)) v = hexToDec(v);
   }
+  if (r['evt.type'] === 'mmap' && field === 'evt.res' && /^[0-9A-F]{16}$/.test(v)) {
+    // the same PT_UINT64 result: a failure's errno, as evt.res names it now
+    const n = BigInt.asIntN(64, BigInt(`0x${v}`));
+    v = n < 0n ? (ERRNO_NAMES.get(Number(-n)) ?? String(n)) : 'SUCCESS';
+  }
   if (r['evt.type'] === 'socket' && r['evt.dir'] === '>') {
     // Current libs types socket's domain PT_ENUMFLAGS32: libsinsp names every entry equal to the
     // value, and AF_LOCAL and AF_UNIX are both 1 (0.29's PT_FLAGS32 stopped at the first).
@@ -70,7 +76,15 @@ export function libsNormalize(field: string, value: string, r: Rec): string {
 
 
 /** Differences that are libsinsp 0.29 against current libsinsp, or sysdig 0.29 bugs: why each is accepted. */
+/** Fields of a socket's addresses. */
+const ADDRESS_FIELD = /^fd\.(name|sip|sport|cip|cport|lip|lport|rip|rport|[cslr]proto|is_server)$/;
+const DATAGRAM = new Set(['sendto', 'sendmsg', 'recvfrom', 'recvmsg', 'close']);
+
 export const LIBS_ACCEPT: readonly Rule[] = [
+  {
+    why: "a datagram socket's addresses follow each sendto/recvfrom tuple in current libsinsp (falcosecurity/libs 3ce014124, 2022-03-21, 'overwrite fd destination address when safe to do so', after 0.29's libs), with the role guessed from the first one's direction; 0.29 kept the first destination",
+    test: (f, _t, _o, r) => ADDRESS_FIELD.test(f) && DATAGRAM.has(r['evt.type']) && r['evt.dir'] === '<',
+  },
   {
     why: '0.29 says evt.failed=false for events without a return value; current libsinsp has no value for them',
     test: (f, t, o, r) => f === 'evt.failed' && t === 'false' && o === '<NA>' && r['evt.rawres'] === '<NA>',

@@ -539,8 +539,10 @@ export function argsText(c: Cursor): string {
     const raw = arg.get(c);
     let text: string;
     if (raw === undefined) {
-      if (layout.lenient) continue;
-      text = emptyText(arg.info.type);
+      // A trace row shows the parameters it has, and an I/O buffer it did not record as empty,
+      // as libsinsp shows a capture's data parameter without its snapshot.
+      if (layout.lenient && arg.info.type !== PT.BYTEBUF) continue;
+      text = layout.lenient ? '' : emptyText(arg.info.type);
     } else {
       const [value, resolved] = render(c, layout, arg.info, raw);
       text = resolved === '' ? value : `${value}(${resolved})`;

@@ -6,6 +6,7 @@ import type { Cursor } from '../cursor.js';
 import { basename, dirname } from '../state/paths.js';
 import type { FdInfo, ThreadInfo } from '../state/types.js';
 import { EC } from '../../scap/event-table.js';
+import { cgroupEntriesFor, sinspCgroupEntry } from '../../scap/state-blocks.js';
 import { eventInfoOf } from './event-args.js';
 import { argRaw, argText, argsText } from './params.js';
 import { withSinspRules } from './sinsp-fields.js';
@@ -515,7 +516,8 @@ export const EXTRACTORS: Record<string, Factory> = withSinspRules({
   'fd.name': fdField((fd) => fd.name),
   'fd.nameraw': fdField((fd) => fd.nameRaw),
   'fd.directory': fdField((fd) => (fd.type === 'file' || fd.type === 'directory' ? dirname(fd.name) : undefined)),
-  'fd.filename': fdField((fd) => (fd.type === 'file' || fd.type === 'directory' ? basename(fd.name) : undefined)),
+  // files only: a directory has no file name (libsinsp)
+  'fd.filename': fdField((fd) => (fd.type === 'file' ? basename(fd.name) : undefined)),
   'fd.ino': fdField((fd) => fd.ino),
   'fd.dev': fdField((fd) => fd.dev),
   'fd.l4proto': fdField((fd) => (isSocket(fd) ? l4protoName(fd.l4proto) : undefined)),
@@ -617,12 +619,17 @@ export const EXTRACTORS: Record<string, Factory> = withSinspRules({
   'proc.stdin.name': stdio(0, (fd) => fd.name),
   'proc.stdout.name': stdio(1, (fd) => fd.name),
   'proc.stderr.name': stdio(2, (fd) => fd.name),
-  'thread.cgroups': threadField((t) => known(t.cgroup)),
+  // `controller=path` entries; a capture's one cgroup path stands for every controller (cgroup v2).
+  'thread.cgroups': threadField((t) => (t.cgroups.length > 0 ? t.cgroups.map(sinspCgroupEntry).join(' ') : t.cgroup ? cgroupEntriesFor(t.cgroup).map(sinspCgroupEntry).join(' ') : undefined)),
   'thread.cgroup': (arg) => (c) => {
     const t = c.thread();
-    if (!t || !t.cgroup) return undefined;
+    if (!t || arg === undefined || arg === '') return undefined;
+    if (t.cgroups.length > 0) {
+      const entry = t.cgroups.map(sinspCgroupEntry).find((e) => e.startsWith(`${arg}=`));
+      return entry?.slice(arg.length + 1);
+    }
     // One cgroup path is recorded (the unified or the container's); it answers every controller.
-    return arg === undefined || arg !== '' ? t.cgroup : undefined;
+    return t.cgroup || undefined;
   },
 
   // --- more fd -------------------------------------------------------------------------------

@@ -75,7 +75,8 @@ function nameFromEvent(c: Cursor, raw = false): string | undefined {
       if (type === 'accept' || type === 'accept4' || type === 'connect') {
         const sip = c.str('sip');
         const dip = c.str('dip');
-        if (sip === undefined && dip === undefined) return c.str('path') ?? '';
+        // a unix tuple as libsinsp prints it (kernel addresses, then the path); an absent one is NULL
+        if (sip === undefined && dip === undefined) return c.extra()?.tuple ?? c.str('path') ?? 'NULL';
         return `${sip ?? ''}:${c.num('sport') ?? 0}->${dip ?? ''}:${c.num('dport') ?? 0}`;
       }
       const path = c.str('path') ?? '';
@@ -156,6 +157,8 @@ function category(c: Cursor): string | undefined {
   }
   return CATEGORY_NAMES[cat] ?? 'unknown';
 }
+
+const EMPTY = new Uint8Array(0);
 
 /** libsinsp's extract_error_count: 1 for a failed syscall, 0 for one that succeeded, none without a result. */
 function errorCount(c: Cursor): number | undefined {
@@ -255,6 +258,8 @@ const OVERRIDES: Record<string, Factory> = {
     if (res >= 0) return 'SUCCESS';
     return eventInfoOf(c)?.params[0]?.type === PT.PID ? String(res) : renderRes(res);
   },
+  // Any event with a data parameter has a buffer, empty when the capture kept none of it.
+  'evt.buffer': () => (c) => c.bytes('buffer') ?? (eventInfoOf(c)?.params.some((p) => p.name === 'data' && p.type === PT.BYTEBUF) ? EMPTY : undefined),
   'evt.count.error': () => errorCount,
   'evt.count.error.file': errorCountOf('file'),
   'evt.count.error.net': errorCountOf('net'),
@@ -293,6 +298,13 @@ const OVERRIDES: Record<string, Factory> = {
   'fd.rport': sideField(false, 'port'),
   'fd.lproto': sideField(true, 'proto'),
   'fd.rproto': sideField(false, 'proto'),
+  // A listening socket, or one whose server address is this machine's (libsinsp: not the role).
+  'fd.is_server': () => (c) => {
+    const fd = fdInfo(c);
+    if (fd === undefined) return undefined;
+    if (isBoundOnly(fd)) return true;
+    return isInetFd(fd) && fd.sip !== '' ? isLocalAddress(c, fd, fd.sip) : false;
+  },
   // The client's port as text on an inet socket; "" on another socket with a role (unix).
   'fd.cproto': () => (c) => {
     const fd = fdInfo(c);

@@ -5,6 +5,7 @@ import type { Cursor } from '../cursor.js';
 import { containerIdFromCgroup } from './container-id.js';
 import { fdNameOfTuple, resolvePath, workingDir } from './paths.js';
 import type { FdInfo, FdType, ReplayState, ThreadInfo } from './types.js';
+import { cgroupEntriesOfText } from '../../scap/state-blocks.js';
 
 /**
  * The state machine: how each event changes the thread, fd, user and container tables.
@@ -21,7 +22,7 @@ function emptyThread(tid: number): ThreadInfo {
   return {
     tid, pid: tid, ppid: -1, vtid: tid, vpid: tid, comm: '', exe: '', exepath: '', args: [], env: [], cwd: '', tty: 0, pgid: 0, sid: 0,
     uid: 0xffffffff, gid: 0xffffffff, euid: 0xffffffff, egid: 0xffffffff, loginuid: -1, capInheritable: 0n, capPermitted: 0n, capEffective: 0n, exeFlags: 0,
-    exeIno: 0n, exeCtime: 0n, exeMtime: 0n, cgroup: '', containerId: 'host', startTs: 0n,
+    exeIno: 0n, exeCtime: 0n, exeMtime: 0n, cgroup: '', cgroups: [], containerId: 'host', startTs: 0n,
     fdlimit: -1, pfmajor: -1, pfminor: -1, vmsizeKb: -1, vmrssKb: -1, vmswapKb: -1, pidnsStart: 0n,
   };
 }
@@ -114,6 +115,7 @@ function extraNum(extra: Record<string, string>, key: string): number {
 function refreshResources(c: Cursor, t: ThreadInfo): void {
   const extra = c.extra();
   if (!extra) return;
+  if (extra.cgroups !== undefined) t.cgroups = cgroupEntriesOfText(extra.cgroups);
   const fdlimit = extraNum(extra, 'fdlimit');
   if (fdlimit !== -1) t.fdlimit = fdlimit;
   if (extraNum(extra, 'vm_swap') !== -1) {
@@ -225,10 +227,14 @@ function setTuple(c: Cursor, fd: FdInfo): void {
   const sip = c.str(COL.sip);
   const dip = c.str(COL.dip);
   if (sip === undefined && dip === undefined) {
+    // A unix socket is named by its tuple as libsinsp prints it (`src->dst path`, the ends' kernel
+    // addresses) where the trace has it (.scap files); a capture records the path only.
     const path = c.str(COL.path);
     if (path !== undefined && fd.type === 'unix') {
-      fd.name = path;
-      fd.nameRaw = path;
+      const name = c.extra()?.tuple ?? path;
+      if (fd.name !== name) fd.namedAt = eventNum(c);
+      fd.name = name;
+      fd.nameRaw = name;
     }
     return;
   }
@@ -254,11 +260,14 @@ const LOOPBACK = (ip: string) => ip === '::1' || ip.startsWith('127.');
 
 /**
  * A datagram socket (or one whose connection libsinsp missed) takes its addresses from the tuple
- * of a successful sendto/sendmsg/recvfrom/recvmsg, as libsinsp's update_fd: a socket without a
- * role becomes the client, unless the process owns the local port (then the server); the
- * destination already known is kept; UDP when the transport is unknown. An unspecified source
- * talking to a loopback address is that loopback address (libsinsp infers it from the machine's
- * interfaces, which the trace does not keep).
+ * of a successful sendto/sendmsg/recvfrom/recvmsg, as libsinsp's parse_read_exit/parse_write_exit
+ * with update_fd: a tuple that is the fd's own (either way round) changes nothing; else the fd
+ * takes it whole (UDP when the transport is unknown); a socket without a role becomes the server
+ * when the event is incoming and the client when outgoing (set_net_role_by_guessing: the fd
+ * itself holds both ports, so only the direction decides); then the tuple is turned client →
+ * server (a client's incoming and a server's outgoing tuple are swapped). A successful read or
+ * write marks an inet socket connected. An unspecified source talking to a loopback address is
+ * that loopback address (libsinsp patches it from the machine's interfaces).
  */
 function learnTuple(state: ReplayState, c: Cursor, t: ThreadInfo, incoming: boolean): void {
   let src = c.str('sip');
@@ -267,36 +276,29 @@ function learnTuple(state: ReplayState, c: Cursor, t: ThreadInfo, incoming: bool
   const num = c.num('fd');
   const fd = num === undefined ? undefined : state.fds.get(t.pid)?.get(num);
   if (!fd || (fd.type !== 'ipv4' && fd.type !== 'ipv6' && fd.type !== 'unknown')) return;
+  if (fd.type !== 'unknown') fd.connected = true;
   if (fd.name !== '' && fd.l4proto === 6) return;
   let sport = c.num('sport') ?? 0;
   let dport = c.num('dport') ?? 0;
   if (UNSPECIFIED.has(src) && LOOPBACK(dst)) src = dst;
   else if (UNSPECIFIED.has(dst) && LOOPBACK(src)) dst = src;
   const family = c.num('sock_family');
-  if (fd.type === 'unknown') fd.type = socketType(family);
-  // The same connection seen from either side changes nothing.
-  if ((fd.cip === src && fd.cport === sport && fd.sip === dst && fd.sport === dport) || (fd.cip === dst && fd.cport === dport && fd.sip === src && fd.sport === sport)) return;
+  if (fd.type === 'unknown') {
+    fd.type = socketType(family);
+    fd.connected = true;
+  } else if ((fd.cip === src && fd.cport === sport && fd.sip === dst && fd.sport === dport) || (fd.cip === dst && fd.cport === dport && fd.sip === src && fd.sport === sport)) {
+    return;
+  }
   if (fd.l4proto === 0) fd.l4proto = 17;
-  const hadRole = fd.isServer || fd.connected || fd.cip !== '' || fd.sip !== '';
-  // Client → server order: outgoing data goes local → peer, incoming peer → local.
-  if (incoming) [src, sport, dst, dport] = [dst, dport, src, sport];
-  let server = fd.isServer;
-  if (!hadRole) {
-    const ownsPort = [...(state.fds.get(t.pid)?.values() ?? [])].some((o) => o.isServer && o.sport === sport && o !== fd);
-    server = ownsPort;
-  }
-  if (server) {
-    fd.isServer = true;
-    fd.cip = dst;
-    fd.cport = dport;
-    if (fd.sip === '') fd.sip = src;
-    if (fd.sport === 0) fd.sport = sport;
-  } else {
-    fd.cip = src;
-    fd.cport = sport;
-    if (fd.sip === '') fd.sip = dst;
-    if (fd.sport === 0) fd.sport = dport;
-  }
+  const roleless = !fd.isServer && fd.cip === '' && fd.sip === '';
+  const server = roleless ? incoming : fd.isServer;
+  // The tuple as the event gives it (outgoing: local → peer; incoming: peer → local), client first.
+  if (server !== incoming) [src, sport, dst, dport] = [dst, dport, src, sport];
+  fd.isServer = server;
+  fd.cip = src;
+  fd.cport = sport;
+  fd.sip = dst;
+  fd.sport = dport;
   if (family !== undefined) fd.sockFamily = family;
   const name = fdNameOfTuple(fd);
   if (fd.name !== name) fd.namedAt = eventNum(c);
@@ -552,8 +554,10 @@ export function applyBefore(state: ReplayState, c: Cursor, type: string, isRecor
           fd.sip = ip;
           fd.sport = port;
         }
-        fd.name = `${ip}:${port}`;
-        fd.nameRaw = fd.name;
+        const name = `${ip}:${port}`;
+        if (fd.name !== name) fd.namedAt = eventNum(c);
+        fd.name = name;
+        fd.nameRaw = name;
       } else if (c.has(COL.path)) setTuple(c, fd);
       return;
     }

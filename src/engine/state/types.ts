@@ -28,6 +28,8 @@ export interface ThreadInfo {
   exeCtime: bigint;
   exeMtime: bigint;
   cgroup: string;
+  /** Every cgroup as `controller=path`, when the trace lists them (.scap files); else derived from `cgroup`. */
+  cgroups: readonly string[];
   containerId: string;
   /** Start of the thread group, ns since the epoch (0 when unknown). */
   startTs: bigint;
