@@ -206,11 +206,13 @@ const EXIT_FD_COLUMN: ReadonlyMap<string, number> = (() => {
 export function eventFdNumber(c: Cursor): number | undefined {
   const type = c.type();
   const exit = c.str(COL.dir) !== '>';
+  const col = exit ? EXIT_FD_COLUMN.get(type) : undefined;
   if (FD_CREATING.has(type) && exit) {
     const res = c.num(COL.res);
     if (res !== undefined && res >= 0 && type !== 'fcntl' && type !== 'bpf') return res;
     if (type === 'fcntl' && res !== undefined && res >= 0 && c.has(COL.fd2)) return res;
+    // A failed open, socket, accept…: no fd (the listening socket of an accept is not the event's).
+    if (col === undefined && type !== 'bpf') return undefined;
   }
-  const col = exit ? EXIT_FD_COLUMN.get(type) : undefined;
   return c.num(col ?? COL.fd);
 }

@@ -230,8 +230,9 @@ function setTuple(c: Cursor, fd: FdInfo): void {
     // A unix socket is named by its tuple as libsinsp prints it (`src->dst path`, the ends' kernel
     // addresses) where the trace has it (.scap files); a capture records the path only.
     const path = c.str(COL.path);
-    if (path !== undefined && fd.type === 'unix') {
-      const name = c.extra()?.tuple ?? path;
+    const tuple = c.extra()?.tuple;
+    if ((path !== undefined || tuple !== undefined) && fd.type === 'unix') {
+      const name = tuple ?? path ?? '';
       if (fd.name !== name) fd.namedAt = eventNum(c);
       fd.name = name;
       fd.nameRaw = name;
@@ -270,9 +271,14 @@ const LOOPBACK = (ip: string) => ip === '::1' || ip.startsWith('127.');
  * that loopback address (libsinsp patches it from the machine's interfaces).
  */
 function learnTuple(state: ReplayState, c: Cursor, t: ThreadInfo, incoming: boolean): void {
-  let src = c.str('sip');
-  let dst = c.str('dip');
-  if (src === undefined || dst === undefined) return;
+  const family = c.num('sock_family');
+  const unspecified = family === 10 ? '::' : '0.0.0.0';
+  const sipOf = c.str('sip');
+  const dipOf = c.str('dip');
+  if (sipOf === undefined && dipOf === undefined) return;
+  // One end without an address is the unspecified one (0.0.0.0:0 in libs' tuple).
+  let src = sipOf ?? unspecified;
+  let dst = dipOf ?? unspecified;
   const num = c.num('fd');
   const fd = num === undefined ? undefined : state.fds.get(t.pid)?.get(num);
   if (!fd || (fd.type !== 'ipv4' && fd.type !== 'ipv6' && fd.type !== 'unknown')) return;
@@ -282,7 +288,6 @@ function learnTuple(state: ReplayState, c: Cursor, t: ThreadInfo, incoming: bool
   let dport = c.num('dport') ?? 0;
   if (UNSPECIFIED.has(src) && LOOPBACK(dst)) src = dst;
   else if (UNSPECIFIED.has(dst) && LOOPBACK(src)) dst = src;
-  const family = c.num('sock_family');
   if (fd.type === 'unknown') {
     fd.type = socketType(family);
     fd.connected = true;
@@ -561,12 +566,6 @@ export function applyBefore(state: ReplayState, c: Cursor, type: string, isRecor
       } else if (c.has(COL.path)) setTuple(c, fd);
       return;
     }
-    case 'listen': {
-      const num = c.num(COL.fd);
-      const fd = num === undefined ? undefined : state.fds.get(t.pid)?.get(num);
-      if (fd) fd.isServer = true;
-      return;
-    }
     case 'dup':
     case 'dup2':
     case 'dup3':
@@ -688,7 +687,7 @@ export const STATEFUL_TYPES: ReadonlySet<string> = new Set([
   ...REFRESH_TYPES,
   ...Object.keys(FD_TYPE_OF),
   'clone', 'clone3', 'fork', 'vfork', 'execve', 'execveat', 'open', 'openat', 'openat2', 'creat', 'open_by_handle_at',
-  'memfd_create', 'socket', 'connect', 'accept', 'accept4', 'bind', 'listen', 'dup', 'dup2', 'dup3', 'fcntl', 'pipe',
+  'memfd_create', 'socket', 'connect', 'accept', 'accept4', 'bind', 'dup', 'dup2', 'dup3', 'fcntl', 'pipe',
   'pipe2', 'socketpair', 'chdir', 'fchdir', 'prctl', 'close', 'close_range', 'exit', 'exit_group', 'procexit',
   'sendto', 'sendmsg', 'recvfrom', 'recvmsg', 'brk', 'mmap', 'mmap2', 'munmap', 'switch',
 ]);
