@@ -60,6 +60,13 @@ export function libsNormalize(field: string, value: string, r: Rec): string {
     if (args) v = v.replace(/^res=([0-9A-F]+)/, (_m, h: string) => `res=${hexToDec(h)}`);
     if ((field === 'evt.arg.res' || field === 'evt.arg[0]') && /^[0-9A-F]+$/.test(v)) v = hexToDec(v);
   }
+  if (r['evt.type'] === 'mmap' && args) {
+    // a failed mmap's PT_UINT64 result printed unsigned; now an errno
+    v = v.replace(/^res=(\d{19,20})(?= |$)/, (m, d: string) => {
+      const n = BigInt.asIntN(64, BigInt(d));
+      return n < 0n ? `res=${n}(${ERRNO_NAMES.get(Number(-n)) ?? n})` : m;
+    });
+  }
   if (r['evt.type'] === 'mmap' && field === 'evt.res' && /^[0-9A-F]{16}$/.test(v)) {
     // the same PT_UINT64 result: a failure's errno, as evt.res names it now
     const n = BigInt.asIntN(64, BigInt(`0x${v}`));

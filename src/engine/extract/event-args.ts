@@ -507,7 +507,8 @@ function render(c: Cursor, layout: Layout, info: ScapParamInfo, raw: Raw, simple
       const t = c.thread();
       if (!t || path === '<NA>' || path === '' || path.startsWith('/')) return [path, ''];
       const base = baseDir(c, layout, info, t.cwd);
-      return [path, resolvePath(base || '/', path)];
+      // an unknown dirfd's path is empty: the relative path stays relative (concatenate_paths)
+      return [path, base === '' ? path : resolvePath(base, path)];
     }
     case PT.BYTEBUF:
       return [raw instanceof Uint8Array ? dots(raw) : dots(String(raw)), ''];

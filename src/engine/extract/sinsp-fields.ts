@@ -303,7 +303,8 @@ const OVERRIDES: Record<string, Factory> = {
     const fd = fdInfo(c);
     if (fd === undefined) return undefined;
     if (isBoundOnly(fd)) return true;
-    return isInetFd(fd) && fd.sip !== '' ? isLocalAddress(c, fd, fd.sip) : false;
+    // a socket without a server address yet has the unspecified one (:: is in ::1's network)
+    return isInetFd(fd) ? isLocalAddress(c, fd, fd.sip || (fd.type === 'ipv6' ? '::' : '0.0.0.0')) : false;
   },
   // The client's port as text on an inet socket; "" on another socket with a role (unix).
   'fd.cproto': () => (c) => {

@@ -98,8 +98,10 @@ function refreshProcess(c: Cursor, t: ThreadInfo, snapshot = false): void {
     t.cgroup = cgroup;
     t.containerId = containerIdFromCgroup(cgroup);
   }
+  // libsinsp's clone_ts: the process list's start time, else the clone exit that made the
+  // thread known (the kernel's start time a capture records on later rows is not it)
   const start = c.big(COL.start_ts);
-  if (start !== undefined) t.startTs = start;
+  if (start !== undefined && (snapshot || t.startTs === 0n)) t.startTs = start;
 }
 
 /** A decimal parameter from the row's extra map (-1 when absent or not a number). */
@@ -460,11 +462,15 @@ export function applyBefore(state: ReplayState, c: Cursor, type: string, isRecor
           Object.assign(t, parentThread, { tid: t.tid, pid: t.pid, ppid: t.ppid, vtid: t.vtid, vpid: t.vpid, startTs: 0n });
           refreshFromHeader(c, t);
         }
+        // Known first from its own side, the thread starts at this exit (libsinsp's clone_ts).
+        if (created) t.startTs = c.ts();
         refreshProcess(c, t);
         refreshResources(c, t);
         if (t.startTs === 0n) t.startTs = c.ts();
         t.pidnsStart = childPidnsStart(state, c, t);
-        if (t.pid === t.tid) state.fds.set(t.pid, new Map(state.fds.get(t.ppid) ?? []));
+        // The fds come from the parent, unless the parent's side made the child first (its
+        // parent may have exited since, and the child been given to a reaper).
+        if (t.pid === t.tid && (created || !state.fds.has(t.pid))) state.fds.set(t.pid, new Map(state.fds.get(t.ppid) ?? []));
       } else if (!state.threads.has(res)) {
         // The parent's view, before the child ran: the child starts as a copy of the parent.
         const child = { ...t, tid: res, pid: res, ppid: t.pid, vtid: res, vpid: res, startTs: c.ts(), pidnsStart: state.bootTs };
