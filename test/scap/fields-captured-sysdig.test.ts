@@ -50,11 +50,13 @@ const NOT_COMPARED: readonly { prefix: string; why: string }[] = [
  * and the new session ids of successful setsid calls.
  */
 const orphanEvents = new Set<string>();
-/** Events on an fd bpf() or userfaultfd() made, and how many such fds the process had open at each event. */
+/** Events on an fd bpf() or userfaultfd() made. */
 const lateFdEvents = new Set<string>();
-const lateFdsOpen = new Map<string, number>();
 /** pid:fd of the fds a trace row made that the .scap for 0.29 has no (or another) fd for (filled from the trace). */
 const leftOutFds = new Set<string>();
+/** How many fds sysdig's .scap does not know (left-out syscalls, bpf, userfaultfd), and pid:fd of the bpf/userfaultfd ones. */
+let uncountedFds = 0;
+const lateFds = new Set<string>();
 const newSessions = new Set<string>();
 
 /** Fields whose value on an enter event follows from the fd rules (see the enter-event rule). */
@@ -118,15 +120,20 @@ const CAPTURED_ACCEPT: readonly Rule[] = [
   {
     why: "0.29 made no fds of bpf() and userfaultfd() (current libsinsp does since falcosecurity/libs b5f4514f3, 2022-09-05, 'properly add parsers for multiple EF_CREATES_FD events'), so it had none of their fd fields and one fd fewer in proc.fdopencount",
     test: (f, t, o, r) =>
-      ((f.startsWith('fd.') || f === 'evt.buflen' || f === 'evt.category') && lateFdEvents.has(r['evt.num'])) || (f === 'proc.fdopencount' && Number(o) - Number(t) === (lateFdsOpen.get(r['evt.num']) ?? 0) && Number(o) !== Number(t)),
+      ((f.startsWith('fd.') || f === 'evt.buflen' || f === 'evt.category') && (lateFdEvents.has(r['evt.num']) || lateFds.has(`${r['proc.pid']}:${r['fd.num']}`))) ||
+      // a process's count is off by at most the fds sysdig does not know (these, and those the
+      // .scap for 0.29 leaves out), which children inherit
+      (f === 'proc.fdopencount' && Math.abs(Number(o) - Number(t)) <= uncountedFds),
   },
   {
     why: "evt.args, evt.info of an open that created its file: current libs names the O_F_CREATED flag the driver sets (falcosecurity/libs 371a588e0, 2023-08-19, 'update flags if file created on open') and the overlay layer flags FD_UPPER_LAYER/FD_LOWER_LAYER (eede4010e, 2024-08-07); 0.29's flag table had no names for them",
     test: (f, t, o) => (f === 'evt.args' || f === 'evt.info') && /O_F_CREATED|FD_(UPPER|LOWER)_LAYER/.test(o) && o.replace(/\|?(O_F_CREATED|FD_UPPER_LAYER|FD_LOWER_LAYER)/g, '').replace('(|', '(').startsWith(t.replace(/ $/, '')),
   },
   {
-    why: "evt.args, evt.info of an execve exit: current libs calls its process group parameter vpgid (falcosecurity/libs 752f70ddf, 2024-09-20, 'add a new pgid field') and types loginuid PT_UID, so -1 shows as (<NONE>) (8f7ad32e1, 2023-07-28, 'fix loginuid, euid and tty types'); the rest is the converter's full layout",
-    test: (f, t, o, r) => (f === 'evt.args' || f === 'evt.info') && (r['evt.type'] === 'execve' || r['evt.type'] === 'execveat') && o.startsWith(t.replace(' pgid=', ' vpgid=').replace(/ loginuid=-1( |$)/, ' loginuid=-1(<NONE>)$1').replace(/ $/, '')),
+    why: "evt.args, evt.info of an execve exit: current libs calls its process group parameter vpgid (falcosecurity/libs 752f70ddf, 2024-09-20, 'add a new pgid field') and types loginuid PT_UID, so -1 shows as (<NONE>) (8f7ad32e1, 2023-07-28, 'fix loginuid, euid and tty types'), and names the EXE_FROM_MEMFD flag (b236e1bea, 2023-04-27); the rest is the converter's full layout",
+    test: (f, t, o, r) =>
+      (f === 'evt.args' || f === 'evt.info') && (r['evt.type'] === 'execve' || r['evt.type'] === 'execveat') &&
+      o.replace(/\|EXE_(FROM_MEMFD|UPPER_LAYER|LOWER_LAYER)/g, '').startsWith(t.replace(' pgid=', ' vpgid=').replace(/ loginuid=-1( |$)/, ' loginuid=-1(<NONE>)$1').replace(/ $/, '')),
   },
   {
     why: "sysdig 0.29 bug: a bare proc.aname / proc.apid parses as the process itself, followed by the field's name as text; current libsinsp gives the whole ancestor lineage (falcosecurity/libs 724b6ed12, 2026-03-09, 'return ancestor lineage for arg-less proc.a* fields in output')",
@@ -165,8 +172,8 @@ const TRACE_ONLY: readonly Rule[] = [
     test: (f, t, o) => (f === 'evt.type' || f === 'syscall.type') && t !== o && (writtenAs(o) === t || (o === 'execveat' && t === 'execve')),
   },
   {
-    why: "a syscall sysdig 0.29's event table lacks is in its .scap as a generic event, which has no result parameter; a trace row keeps the result",
-    test: (f, _t, _o, r) => (RESULT_FIELDS.test(f) || /^evt\.(buffer|category|is_io|io_dir)/.test(f)) && sysdig029.choose(r['evt.type']).kind === 'generic',
+    why: "a syscall sysdig 0.29's event table lacks is in its .scap as a generic event, which has no result, fd, buffer or I/O direction; a trace row keeps them",
+    test: (f, _t, _o, r) => (RESULT_FIELDS.test(f) || /^(fd\.|evt\.(buffer|category|is_io|io_dir))/.test(f)) && sysdig029.choose(r['evt.type']).kind === 'generic',
   },
   {
     why: "evt.args, evt.info: a trace row is shown by the newest layout of its event with the parameters the capture recorded (no resource figures); the .scap for 0.29 has 0.29's layout (fewer parameters, resource figures as zeros); the .scap side is compared on its own",
@@ -179,6 +186,10 @@ const TRACE_ONLY: readonly Rule[] = [
   {
     why: "a unix socket's name: libsinsp prints its tuple, the kernel addresses of both ends and the path; the capture records the path only (the .scap has zeros for the addresses)",
     test: (f, t, o) => (f === 'fd.name' || f === 'fd.containername') && t.includes('0->0 ') && t.replace('0->0 ', '') === o,
+  },
+  {
+    why: "evt.buffer of ptrace: its data parameter (PT_DYN) is not recorded by the capture; the .scap has 0 for it",
+    test: (f, t, o, r) => f === 'evt.buffer' && r['evt.type'] === 'ptrace' && t === '0' && o === '',
   },
   {
     why: "fields tsfalco's capture does not record (its field catalog says so: `tsfalco fields`), which the .scap for 0.29 carries as libscap's defaults",
@@ -204,20 +215,23 @@ const TRACE_ONLY: readonly Rule[] = [
     why: 'evt.reltime*, evt.deltatime*: a trace row is one completed syscall timed at its exit, while the .scap has an enter event before it, so the first and the previous event differ',
     test: (f) => f.startsWith('evt.reltime') || f.startsWith('evt.deltatime'),
   },
-  { why: 'UNRESOLVED (trace against its .scap, not yet triaged): a field of UNRESOLVED_TRACE', test: (f) => UNRESOLVED_TRACE.has(f) },
 ];
 
 /**
- * TEMPORARY: differences found by this test and not yet resolved (neither fixed nor explained
- * by a libs change). Each is printed; delete an entry when its cause is fixed or explained.
+ * Differences found by this test and not yet resolved (neither fixed nor explained by a libs
+ * change), each narrowed to its case and printed with its count.
  */
-const UNRESOLVED_SCAP = new Set(['evt.args','evt.buffer','evt.buflen','evt.category','evt.count.error.file','evt.count.error.other','evt.info','fd.connected','fd.containerdirectory','fd.containername','fd.cproto','fd.directory','fd.is_server','fd.name','fd.name_changed','fd.type','fd.typechar','proc.fdopencount']);
-/** The same for the trace against its .scap (a trace row is a whole syscall: includes by-construction differences, e.g. dup2 written as dup for 0.29). */
-const UNRESOLVED_TRACE = new Set(['evt.buffer','evt.buflen','evt.category','evt.count.error.file','evt.count.error.other','evt.io_dir','evt.is_io','evt.is_io_read','fd.connected','fd.containerdirectory','fd.containername','fd.cproto','fd.directory','fd.filename','fd.is_server','fd.name','fd.name_changed','fd.num','fd.type','fd.typechar','fd.uid','proc.duration','proc.fdopencount']);
 const UNRESOLVED: readonly Rule[] = [
+  {
+    why: "UNRESOLVED: the role of a unix socket (libsinsp: client after a connect, server after an accept or when named in the process list, none after socket/bind/socketpair): tsfalco keeps none for unix sockets, so fd.cproto is '' where libsinsp has no value",
+    test: (f, t, o) => f === 'fd.cproto' && t === '<NA>' && o === '',
+  },
+  {
+    why: "UNRESOLVED: a unix socket's name after sendto on it, or after a failed connect (0.29 renames it from the event's tuple; current libsinsp's update_fd takes the peer path): tsfalco keeps the name it had",
+    test: (f, t, _o, r) => (f === 'fd.name' || f === 'fd.containername' || f === 'fd.name_changed') && (r['evt.type'] === 'sendto' || r['evt.type'] === 'close') && (t.includes('0->0') || t.includes('.sock') || t === 'true'),
+  },
   { why: "UNRESOLVED: proc.loginshellid, the topmost shell among the ancestors, reaches above the captured command into the test runner's own process tree; under some runners (bash .ci/run) sysdig stops at a lower shell than tsfalco (seen once, cause not yet found)", test: (f) => f === 'proc.loginshellid' },
   { why: 'UNRESOLVED: evt.latency* of the child side of vfork/clone/fork (no enter event of its own thread in the .scap)', test: (f, _t, _o, r) => f.startsWith('evt.latency') && /^(v?fork|clone3?)$/.test(r['evt.type']) && r['evt.dir'] === '<' },
-  { why: 'UNRESOLVED (found by this test, not yet triaged): a field of UNRESOLVED_SCAP', test: (f) => UNRESOLVED_SCAP.has(f) },
 ];
 
 /**
@@ -293,6 +307,8 @@ sysdigSuite('every sysdig 0.29 field on our own capture equals libsinsp\'s', () 
       const leftOut = sysdig029.choose(e.type).kind === 'none' && FD_CREATING.has(e.type);
       const directory = (e.type === 'openat' || e.type === 'open' || e.type === 'openat2') && e.fd_type === 'directory' && ((Number(e.flags ?? 0) & PPM_O.DIRECTORY) === 0);
       if (leftOut || directory) leftOutFds.add(`${e.pid}:${res}`);
+      if (leftOut || e.type === 'bpf' || e.type === 'userfaultfd') uncountedFds++;
+      if (e.type === 'bpf' || e.type === 'userfaultfd') lateFds.add(`${e.pid}:${res}`);
     }
   }, 120_000);
   afterAll(() => tmp.cleanup());
@@ -339,7 +355,6 @@ sysdigSuite('every sysdig 0.29 field on our own capture equals libsinsp\'s', () 
         if ((type === 'bpf' || type === 'userfaultfd') && dir === '<' && Number(rawres) >= 0) mine.add(rawres);
         if ((type === 'bpf' || type === 'userfaultfd') || mine.has(fdnum)) lateFdEvents.add(num);
         if (type === 'close' && dir === '<') mine.delete(fdnum);
-        lateFdsOpen.set(num, mine.size);
         if (exited.has(ppid)) orphanEvents.add(num);
         if (type === 'procexit' && tid === pid) exited.add(pid);
         if (type === 'setsid' && dir === '<' && Number(rawres) > 0) newSessions.add(rawres);

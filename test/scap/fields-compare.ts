@@ -106,7 +106,9 @@ export const LIBS_ACCEPT: readonly Rule[] = [
   },
   {
     why: "0.29 named the fd of a failed connect after the event's tuple; current libsinsp shows the socket's own name, which a failed connect leaves as it was",
-    test: (f, _t, _o, r) => f === 'fd.name' && r['evt.type'] === 'connect' && r['evt.dir'] === '<' && r['evt.res'] !== undefined && r['evt.res'] !== 'SUCCESS' && r['evt.res'] !== 'EINPROGRESS',
+    test: (f, _t, _o, r) =>
+      (f === 'fd.name' || f === 'fd.containername') && r['evt.type'] === 'connect' && r['evt.dir'] === '<' &&
+      (r['evt.res'] !== undefined ? r['evt.res'] !== 'SUCCESS' && r['evt.res'] !== 'EINPROGRESS' : Number(r['evt.rawres']) < 0 && Number(r['evt.rawres']) !== -115),
   },
   {
     why: "sysdig 0.29 bug: fd.cport of a socket bound to a port lacks a `break` in its filtercheck and prints 0; current libsinsp has no client port for it",

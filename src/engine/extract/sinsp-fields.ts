@@ -5,7 +5,7 @@ import { isCloneCaller } from '../state/apply.js';
 import { dirname, resolvePath } from '../state/paths.js';
 import { groupNameOf, userNameOf } from '../state/users.js';
 import type { FdInfo } from '../state/types.js';
-import { eventInfoOf, fdTypeChar } from './event-args.js';
+import { argText, eventInfoOf, fdTypeChar } from './event-args.js';
 import { renderRes } from './render.js';
 
 /**
@@ -259,7 +259,14 @@ const OVERRIDES: Record<string, Factory> = {
     return eventInfoOf(c)?.params[0]?.type === PT.PID ? String(res) : renderRes(res);
   },
   // Any event with a data parameter has a buffer, empty when the capture kept none of it.
-  'evt.buffer': () => (c) => c.bytes('buffer') ?? (eventInfoOf(c)?.params.some((p) => p.name === 'data' && p.type === PT.BYTEBUF) ? EMPTY : undefined),
+  'evt.buffer': () => (c) => {
+    const bytes = c.bytes('buffer');
+    if (bytes !== undefined) return bytes;
+    const data = eventInfoOf(c)?.params.find((p) => p.name === 'data');
+    if (!data) return undefined;
+    // another type of data parameter (ptrace's) as libsinsp renders it
+    return data.type === PT.BYTEBUF ? EMPTY : (argText(c, 'data') ?? EMPTY);
+  },
   'evt.count.error': () => errorCount,
   'evt.count.error.file': errorCountOf('file'),
   'evt.count.error.net': errorCountOf('net'),
