@@ -95,6 +95,11 @@ describe('replay state: processes', () => {
     expect(sudo).toEqual({ 'proc.name': 'sudo', 'user.name': 'alice', 'evt.rawarg.euid': '0', 'evt.arg.euid': '<NA>', 'group.name': 'staff', 'proc.aname': 'bash systemd' });
   });
 
+  it('gives proc.loginshellid as the eldest shell among the process and its ancestors', () => {
+    // cat (201) ← sudo (200) ← bash (100) ← systemd (1): bash is the only shell
+    expect(fieldValues(trace, 'evt.type=openat and fd.name=/etc/shadow', ['proc.loginshellid', 'proc.sid'])).toEqual([{ 'proc.loginshellid': '100', 'proc.sid': '0' }]);
+  });
+
   it('forgets a process after it exits', () => {
     const after = fieldValues(trace, 'evt.type=read', ['proc.pname', 'fd.name', 'proc.exepath']);
     expect(after).toEqual([{ 'proc.pname': 'sudo', 'fd.name': '', 'proc.exepath': '<NA>' }]);

@@ -458,7 +458,13 @@ export const EXTRACTORS: Record<string, Factory> = withSinspRules({
   'proc.acmdline': procField((t) => cmdline(t), true),
   'proc.cwd': threadField((t) => known(t.cwd)),
   'proc.tty': threadField((t) => t.tty),
-  'proc.loginshellid': threadField((t) => t.sid),
+  // The pid of the eldest shell (a name ending in "sh") among the process and its ancestors.
+  'proc.loginshellid': threadField((t, c) => {
+    const main = c.state.threads.get(t.pid) ?? t;
+    let shell = main.comm.endsWith('sh') && main.comm.length >= 2 ? main.pid : undefined;
+    for (const a of ancestors(c)) if (a.comm.length >= 2 && a.comm.endsWith('sh')) shell = a.pid;
+    return shell;
+  }),
   'proc.sid': threadField((t) => t.sid),
   'proc.sname': threadField((t, c) => known(leaderOf(c, t, sidOf, true)?.comm ?? '')),
   'proc.is_sid_leader': threadField((t) => t.sid === t.vpid),
