@@ -105,7 +105,7 @@ export const LIBS_ACCEPT: readonly Rule[] = [
     test: (f, t, o, r) => f === 'fd.typechar' && r['evt.type'] === 'open' && t === 'f' && o === 'o' && (r['evt.dir'] === '>' || r['fd.num'] === '-1'),
   },
   {
-    why: "0.29 named the fd of a failed connect after the event's tuple; current libsinsp shows the socket's own name, which a failed connect leaves as it was",
+    why: "0.29 named a connecting socket from the connect enter event's address (parse_connect_enter), so even a failed connect named it; current libsinsp has no enter events and a failed connect's exit changes nothing (parse_connect_exit returns first, failed-connection tracking being off as in Falco: falcosecurity/libs f46eec7cf), so the socket keeps its own name",
     test: (f, _t, _o, r) =>
       (f === 'fd.name' || f === 'fd.containername') && r['evt.type'] === 'connect' && r['evt.dir'] === '<' &&
       (r['evt.res'] !== undefined ? r['evt.res'] !== 'SUCCESS' && r['evt.res'] !== 'EINPROGRESS' : Number(r['evt.rawres']) < 0 && Number(r['evt.rawres']) !== -115),

@@ -318,7 +318,7 @@ const OVERRIDES: Record<string, Factory> = {
     const fd = fdInfo(c);
     if (fd === undefined) return undefined;
     if (fd.type === 'ipv4' || fd.type === 'ipv6') return String(fd.cport);
-    return fd.type === 'unix' ? '' : undefined;
+    return fd.type === 'unix' && fd.hasRole ? '' : undefined;
   },
   'fd.sproto': () => (c) => {
     const fd = fdInfo(c);

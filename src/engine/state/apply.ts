@@ -197,14 +197,14 @@ const eventNum = (c: Cursor): number => c.num(COL.num) ?? 0;
 
 /** A new fd, named by event number `namedAt` when the name is not empty. */
 function newFd(num: number, type: FdType, name: string, namedAt = 0): FdInfo {
-  return { num, type, name, nameRaw: name, flags: 0, sockFamily: 0, l4proto: 0, cip: '', cport: 0, sip: '', sport: 0, isServer: false, connected: false, namedAt: name === '' ? 0 : namedAt, dev: 0, ino: 0n };
+  return { num, type, name, nameRaw: name, flags: 0, sockFamily: 0, l4proto: 0, cip: '', cport: 0, sip: '', sport: 0, isServer: false, connected: false, hasRole: false, namedAt: name === '' ? 0 : namedAt, dev: 0, ino: 0n };
 }
 
 /** A copy of an fd under another number (dup): built field by field, as fast as newFd (an object spread is many times slower). */
 function copyFd(src: FdInfo, num: number, flags: number): FdInfo {
   return {
     num, type: src.type, name: src.name, nameRaw: src.nameRaw, flags, sockFamily: src.sockFamily, l4proto: src.l4proto, cip: src.cip, cport: src.cport,
-    sip: src.sip, sport: src.sport, isServer: src.isServer, connected: src.connected, namedAt: src.namedAt, dev: src.dev, ino: src.ino,
+    sip: src.sip, sport: src.sport, isServer: src.isServer, connected: src.connected, hasRole: src.hasRole, namedAt: src.namedAt, dev: src.dev, ino: src.ino,
   };
 }
 
@@ -273,6 +273,19 @@ const LOOPBACK = (ip: string) => ip === '::1' || ip.startsWith('127.');
  * that loopback address (libsinsp patches it from the machine's interfaces).
  */
 function learnTuple(state: ReplayState, c: Cursor, t: ThreadInfo, incoming: boolean): void {
+  const num = c.num('fd');
+  const fd = num === undefined ? undefined : state.fds.get(t.pid)?.get(num);
+  if (fd?.type === 'unix') {
+    // libsinsp names a unix socket after the event's tuple as it prints it (`src->dst path`)
+    const name = c.extra()?.tuple ?? c.str('path');
+    if (name !== undefined && name !== fd.name) {
+      fd.namedAt = eventNum(c);
+      fd.name = name;
+      fd.nameRaw = name;
+    }
+    return;
+  }
+  if (!fd || (fd.type !== 'ipv4' && fd.type !== 'ipv6' && fd.type !== 'unknown')) return;
   const family = c.num('sock_family');
   const unspecified = family === 10 ? '::' : '0.0.0.0';
   const sipOf = c.str('sip');
@@ -281,9 +294,6 @@ function learnTuple(state: ReplayState, c: Cursor, t: ThreadInfo, incoming: bool
   // One end without an address is the unspecified one (0.0.0.0:0 in libs' tuple).
   let src = sipOf ?? unspecified;
   let dst = dipOf ?? unspecified;
-  const num = c.num('fd');
-  const fd = num === undefined ? undefined : state.fds.get(t.pid)?.get(num);
-  if (!fd || (fd.type !== 'ipv4' && fd.type !== 'ipv6' && fd.type !== 'unknown')) return;
   if (fd.type !== 'unknown') fd.connected = true;
   if (fd.name !== '' && fd.l4proto === 6) return;
   let sport = c.num('sport') ?? 0;
@@ -362,6 +372,8 @@ function applySnapshot(state: ReplayState, c: Cursor, type: string): void {
       fd.flags = c.num(COL.flags) ?? 0;
       fd.dev = c.num(COL.dev) ?? 0;
       fd.ino = c.big(COL.ino) ?? 0n;
+      // libsinsp gives a unix socket of the process list a role (server when named, else client)
+      if (fd.type === 'unix') fd.hasRole = true;
       if (c.has(COL.sip) || c.has(COL.dip)) {
         setTuple(c, fd);
         fd.connected = fd.sport !== 0 && fd.cport !== 0;
@@ -533,6 +545,7 @@ export function applyBefore(state: ReplayState, c: Cursor, type: string, isRecor
       if (!ok && res !== -115) return;
       setTuple(c, fd);
       fd.connected = true;
+      fd.hasRole = true;
       // An IPv6 socket connected with IPv4-mapped ends is an IPv4 one from now on (as libsinsp).
       if (fd.type === 'ipv6' && c.num(COL.sock_family) === 2) {
         fd.type = 'ipv4';
@@ -546,6 +559,7 @@ export function applyBefore(state: ReplayState, c: Cursor, type: string, isRecor
       const fd = newFd(res, socketType(c.num(COL.sock_family)), '');
       fd.isServer = true;
       fd.connected = true;
+      fd.hasRole = true;
       setTuple(c, fd);
       // libsinsp takes an accepted inet socket for TCP.
       if ((fd.type === 'ipv4' || fd.type === 'ipv6') && fd.l4proto === 0) fd.l4proto = 6;
@@ -701,11 +715,11 @@ export const STATEFUL_TYPES: ReadonlySet<string> = new Set([
 /**
  * Stateful types whose events change nothing (beyond registering a new thread) unless this
  * column is set: fcntl creates an fd only as F_DUPFD / F_DUPFD_CLOEXEC (`fd2` set), sendto,
- * sendmsg, recvfrom and recvmsg name a socket only with a tuple (`sip` set); brk, mmap, mmap2,
+ * sendmsg, recvfrom and recvmsg name a socket only with a tuple (`sock_family` set); brk, mmap, mmap2,
  * munmap and switch carry memory figures only in `extra` (.scap traces). Replay treats the others
  * like events of stateless types.
  */
 export const STATE_ONLY_WITH: Readonly<Record<string, ColumnName>> = {
-  fcntl: 'fd2', sendto: 'sip', sendmsg: 'sip', recvfrom: 'sip', recvmsg: 'sip',
+  fcntl: 'fd2', sendto: 'sock_family', sendmsg: 'sock_family', recvfrom: 'sock_family', recvmsg: 'sock_family',
   brk: 'extra', mmap: 'extra', mmap2: 'extra', munmap: 'extra', switch: 'extra',
 };

@@ -85,6 +85,8 @@ export interface FdInfo {
   /** Whether this process is the server side of the connection (accept) or the client (connect). */
   isServer: boolean;
   connected: boolean;
+  /** A unix socket libsinsp knows a role of (named in the process list, accepted, connected). */
+  hasRole: boolean;
   /**
    * The evt.num of the event that gave the fd its current name (0: none of this replay's):
    * fd.name_changed is whether the event being extracted is that one, as libsinsp compares an
