@@ -59,6 +59,11 @@ export function libsNormalize(field: string, value: string, r: Rec): string {
     // PT_ERRNO, which libsinsp prints in decimal (like every errno-typed result).
     if (args) v = v.replace(/^res=([0-9A-F]+)/, (_m, h: string) => `res=${hexToDec(h)}`);
     if ((field === 'evt.arg.res' || field === 'evt.arg[0]') && /^[0-9A-F]+$/.test(v)) v = hexToDec(v);
+    // a failure printed as an unsigned 64-bit number: now the errno's name
+    if ((field === 'evt.arg.res' || field === 'evt.arg[0]') && /^\d{19,20}$/.test(v)) {
+      const n = BigInt.asIntN(64, BigInt(v));
+      if (n < 0n) v = ERRNO_NAMES.get(Number(-n)) ?? String(n);
+    }
   }
   if (r['evt.type'] === 'mmap' && args) {
     // a failed mmap's PT_UINT64 result printed unsigned; now an errno

@@ -114,7 +114,9 @@ function tupleText(c: Cursor): string | undefined {
     const path = c.str('path');
     return family === 1 && path !== undefined ? path : undefined;
   }
-  return `${sip ?? ''}:${c.num('sport') ?? 0}->${dip ?? ''}:${c.num('dport') ?? 0}`;
+  // an end without an address is the unspecified one, as libs' tuple has it
+  const none = family === 10 ? '::' : '0.0.0.0';
+  return `${sip ?? none}:${c.num('sport') ?? 0}->${dip ?? none}:${c.num('dport') ?? 0}`;
 }
 
 function sockaddrText(c: Cursor): string | undefined {
@@ -564,7 +566,7 @@ export function argText(c: Cursor, key: string): string | undefined {
   const arg = findArg(layout, key);
   if (!arg) return undefined;
   const raw = arg.get(c);
-  if (raw === undefined) return layout.lenient ? undefined : emptyText(arg.info.type);
+  if (raw === undefined) return layout.lenient ? (arg.info.type === PT.BYTEBUF ? '' : undefined) : emptyText(arg.info.type);
   const [value, resolved] = render(c, layout, arg.info, raw);
   return resolved === '' ? value : resolved;
 }
