@@ -252,3 +252,34 @@ describe('ioError', () => {
     expect(ioError(odd, '/x', 'cannot open').message).toBe('/x: cannot open: something odd happened');
   });
 });
+
+describe('inputs that are not regular files', () => {
+  const tmp = tempDir('tsfalco-nonreg-');
+  const fifo = join(tmp.dir, 'in.fifo');
+  beforeAll(() => {
+    // a FIFO with no writer: opening it for reading would block
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+  });
+  afterAll(tmp.cleanup);
+
+  const cases: [string, string[], RegExp][] = [
+    ['a FIFO as a trace', ['replay', fifo], new RegExp(`tsfalco: ${fifo}: is a FIFO \\(named pipe\\), not a regular file`)],
+    ['a FIFO as a rules file', ['rules', 'validate', fifo], new RegExp(`Could not read rules file ${fifo}: is a FIFO \\(named pipe\\), not a regular file`)],
+    ['/dev/zero as a rules file', ['rules', 'validate', '/dev/zero'], /Could not read rules file \/dev\/zero: is a character device, not a regular file/],
+    ['/dev/urandom as -r', ['replay', DEMO, '-r', '/dev/urandom'], /Could not read rules file \/dev\/urandom: is a character device, not a regular file/],
+    ['/dev/zero as -c', ['replay', DEMO, '-c', '/dev/zero'], /Error reading config file \(\/dev\/zero\): is a character device, not a regular file/],
+    ['/dev/zero as a trace', ['trace', 'info', '/dev/zero'], /tsfalco: \/dev\/zero: is a character device, not a regular file/],
+  ];
+  for (const [what, args, message] of cases) {
+    it(`refuses ${what} at once, in one line naming it`, () => {
+      const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+      expect(r.error, 'it must not hang or be killed').toBeUndefined();
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stderr).not.toMatch(STACK_LINE);
+      // the error is the last line (replay first says which rules it loads, as Falco does)
+      const lines = r.stderr.trim().split('\n');
+      expect(lines[lines.length - 1]).toMatch(message);
+      expect(lines.filter((l) => message.test(l))).toHaveLength(1);
+    });
+  }
+});

@@ -3,7 +3,8 @@
  * the rules loader, the configuration from -c/-o, and reading rules files and folders.
  * The rules layer never imports the engine; this is where they meet.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { InputFileError, MAX_RULES_FILE, readRegularText } from '../util/input-file.js';
 import { join } from 'node:path';
 import { syscallCatalog } from '../engine/fields/catalog.js';
 import {
@@ -73,9 +74,10 @@ function describeFsError(e: unknown): string {
 /** Reads one rules file; a missing or unreadable file is a user error naming it. */
 export function readRulesFile(path: string): string {
   try {
-    return readFileSync(path, 'utf8');
+    return readRegularText(path, MAX_RULES_FILE);
   } catch (e) {
-    throw new UserError(`Could not read rules file ${path}: ${describeFsError(e)}`);
+    if (e instanceof InputFileError) throw new UserError(`Could not read rules file ${path}: ${e.reason}`);
+    throw e;
   }
 }
 

@@ -3,7 +3,7 @@
  * (or Falco's stock configuration when there is none), then `-o key=value` options in order,
  * then typed and checked. Every invalid value is one ConfigError naming the key.
  */
-import { readFileSync } from 'node:fs';
+import { InputFileError, MAX_CONFIG_FILE, readRegularText } from '../util/input-file.js';
 import {
   applyOption,
   cloneNode,
@@ -355,10 +355,10 @@ export function loadFalcoConfig(src: ConfigSources = {}): FalcoConfig {
     name = src.configFile;
     let text: string;
     try {
-      text = readFileSync(src.configFile, 'utf8');
+      text = readRegularText(src.configFile, MAX_CONFIG_FILE);
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new ConfigError(`Error reading config file (${name}): ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message}`);
+      if (!(e instanceof InputFileError)) throw e;
+      throw new ConfigError(`Error reading config file (${name}): ${e.reason === 'no such file or directory' ? 'no such file' : e.reason}`);
     }
     tree = parseConfigText(text, name) as ConfigMap;
   } else {

@@ -1,4 +1,5 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
+import { openRegular } from '../util/input-file.js';
 import { openTrace, type TraceFile } from '../trace/reader.js';
 import { openScapFile, type ScapSource } from './reader.js';
 
@@ -23,7 +24,8 @@ export function openScapBytes(name: string, bytes: Uint8Array): ScapSource {
 export function isScapFile(path: string): boolean {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    // a FIFO or a device is not a .scap file (and must not block this check)
+    fd = openRegular(path).fd;
   } catch {
     return false;
   }

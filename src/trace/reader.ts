@@ -1,4 +1,5 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, readSync } from 'node:fs';
+import { InputFileError, openRegular } from '../util/input-file.js';
 import { Message, type RecordBatch, RecordBatchReader, type Schema } from 'apache-arrow';
 import { Footer } from 'apache-arrow/ipc/metadata/file';
 import { UserError } from '../util/errors.js';
@@ -63,10 +64,10 @@ function describeEnd(end: ScanEnd | null): string {
 export function openTrace(path: string): TraceFile {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    fd = openRegular(path).fd;
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(`${path}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    if (err instanceof InputFileError) throw new UserError(`${path}: ${err.reason === 'no such file or directory' ? 'no such file' : err.reason}`);
+    throw err;
   }
   try {
     return openTraceFd(path, fd);
