@@ -4,7 +4,7 @@
 import type { CheckExpr, Expr, ListExpr, ListItem, Pos, ValueExpr } from './ast.js';
 import { LIST_OPERATORS } from './ast.js';
 import { ConditionError } from './errors.js';
-import { forEachNode, mapLeaves } from './walk.js';
+import { forEachNode, mapLeaves, treeSize } from './walk.js';
 import { unescapeQuoted } from './strings.js';
 
 export interface ReferencedNames {
@@ -42,6 +42,9 @@ export interface ResolveEnv {
    */
   used?: { macros: Set<string>; lists: Set<string> };
 }
+
+/** Largest condition, in nodes once its macros are expanded (Falco's whole upstream set: under 2,000 per rule). */
+const MAX_EXPANDED_NODES = 1_000_000;
 
 /** Falco guards parser recursion at depth 1000; macro chains deeper than this are surely loops or abuse. */
 const MAX_MACRO_DEPTH = 1000;
@@ -138,7 +141,21 @@ export function resolveCondition(expr: Expr, env: ResolveEnv): Expr {
       return resolved;
     });
 
-  return resolve(expr);
+  let result: Expr;
+  try {
+    result = resolve(expr);
+  } catch (e) {
+    // A chain of macros deep enough to exhaust the stack before MAX_MACRO_DEPTH: Falco's error.
+    if (e instanceof RangeError) throw new ConditionError(`exceeded max depth limit of ${MAX_MACRO_DEPTH}`, expr.pos, 'LOAD_ERR_VALIDATE');
+    throw e;
+  }
+  // Macros that use each other twice double at each level: 30 levels are a billion checks to
+  // evaluate on every event. Refused, as Falco would run out of memory expanding them.
+  const size = treeSize(result);
+  if (size > MAX_EXPANDED_NODES) {
+    throw new ConditionError(`condition too large once its macros are expanded (${size.toLocaleString('en-US')} nodes; at most ${MAX_EXPANDED_NODES.toLocaleString('en-US')})`, expr.pos);
+  }
+  return result;
 }
 
 /** A list item as Falco would re-read it after pasting the list's text into the condition. */

@@ -61,3 +61,34 @@ export function mapLeaves(root: Expr, fn: (leaf: Leaf) => Expr): Expr {
   }
   return result;
 }
+
+/**
+ * The number of nodes of the tree a condition stands for, counting a shared subtree (a macro's
+ * body, substituted at each use) once per use: what evaluating it costs. Computed over the shared
+ * structure, so it stays fast however large the result.
+ */
+export function treeSize(root: Expr): number {
+  const size = new Map<Expr, number>();
+  const stack: Expr[] = [root];
+  while (stack.length) {
+    const e = stack[stack.length - 1]!;
+    if (size.has(e)) {
+      stack.pop();
+      continue;
+    }
+    const kids = e.kind === 'and' || e.kind === 'or' ? e.children : e.kind === 'not' ? [e.child] : [];
+    let ready = true;
+    for (const k of kids) {
+      if (!size.has(k)) {
+        stack.push(k);
+        ready = false;
+      }
+    }
+    if (!ready) continue;
+    stack.pop();
+    let n = 1;
+    for (const k of kids) n += size.get(k)!;
+    size.set(e, n);
+  }
+  return size.get(root)!;
+}

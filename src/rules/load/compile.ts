@@ -168,15 +168,33 @@ class DepVersions {
     return v;
   }
   macro(name: string): number {
-    let v = this.macros.get(name);
-    if (v !== undefined) return v;
-    const m = this.col.macros.byName.get(name);
-    const expr = this.parsedMacros.get(name);
-    if (!m || !expr) return -1;
-    this.macros.set(name, -2); // cycle guard
-    v = this.intern(`M${name}|${m.visibility}|${this.names(expr)}`);
-    this.macros.set(name, v);
-    return v;
+    const known = this.macros.get(name);
+    if (known !== undefined) return known;
+    // Depth first without recursion (chains of thousands of macros): a macro's version is
+    // computed once those of the macros it uses are; -2 marks one in progress (a cycle).
+    const stack = [name];
+    while (stack.length) {
+      const n = stack[stack.length - 1]!;
+      const m = this.col.macros.byName.get(n);
+      const expr = this.parsedMacros.get(n);
+      if (!m || !expr) {
+        this.macros.set(n, -1);
+        stack.pop();
+        continue;
+      }
+      if (this.macros.get(n) === undefined) {
+        this.macros.set(n, -2);
+        const pending = [...referencedNames(expr).macros].filter((r) => !this.macros.has(r));
+        if (pending.length) {
+          stack.push(...pending);
+          continue;
+        }
+      }
+      stack.pop();
+      if (this.macros.get(n) !== -2) continue;
+      this.macros.set(n, this.intern(`M${n}|${m.visibility}|${this.names(expr)}`));
+    }
+    return this.macros.get(name)!;
   }
   /** The versions of everything an expression refers to directly. */
   names(expr: Expr): string {
