@@ -283,3 +283,21 @@ describe('inputs that are not regular files', () => {
     });
   }
 });
+
+describe('errors name the option at fault', () => {
+  it('a --filter that does not parse: the column it fails at', () => {
+    const r = tsfalco(['replay', DEMO, '--filter', 'proc.name = x and (']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe("tsfalco: --filter: column 20: expected a '(' token, a field check, or an identifier\n");
+  });
+
+  it('an unknown field in -p is the -p option\'s, with or without --filter', () => {
+    for (const args of [['--filter', 'proc.name = x', '-p', '%nope.field'], ['-p', '%nope.field']]) {
+      const r = tsfalco(['replay', DEMO, ...args]);
+      expect(r.status).toBe(1);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines[lines.length - 1]).toBe('tsfalco: -p: invalid formatting token nope.field');
+      expect(r.stderr).not.toContain('tsfalco_rules.yaml: Invalid');
+    }
+  });
+});

@@ -12,7 +12,9 @@ import { newDropMonitor } from '../engine/drops.js';
 import { isInternalEvent, setBufferDisplayLimit } from '../engine/extract/event-args.js';
 import { openAlertFile } from '../outputs/file.js';
 import { programOutput } from '../outputs/program.js';
-import { type CompiledRule, formatPriority, loadRulesContent } from '../rules/load/index.js';
+import { type CompiledRule, checkOutputFormat, formatPriority, loadRulesContent } from '../rules/load/index.js';
+import { isConditionError, parseCondition } from '../rules/condition/index.js';
+import { syscallCatalog } from '../engine/fields/catalog.js';
 import { openAnyTrace } from '../scap/index.js';
 import { UserError } from '../util/errors.js';
 import { formatCount } from '../util/format.js';
@@ -51,7 +53,26 @@ const SYSDIG_BUFFER_LEN = 80;
  * A one-rule ruleset whose condition is the filter and whose output is the `-p` format, or
  * sysdig's event line without one.
  */
+/** `-p` checked on its own first: a bad field is the option's fault, not a rule's or the filter's. */
+function checkPrintFormat(format: string | undefined): void {
+  if (format === undefined) return;
+  const problem = checkOutputFormat(format, syscallCatalog);
+  if (problem) throw new UserError(`-p: ${problem.message}`);
+}
+
+/** A --filter that does not parse: the message with the column it is at. */
+function checkFilterSyntax(filter: string): void {
+  try {
+    parseCondition(filter);
+  } catch (e) {
+    if (!isConditionError(e)) throw e;
+    throw new UserError(`--filter: column ${e.pos.column + 1}: ${e.message}`);
+  }
+}
+
 function filterRule(req: ReplayRequest): CompiledRule[] {
+  checkFilterSyntax(req.filter!);
+  checkPrintFormat(req.printAdditional);
   setBufferDisplayLimit(SYSDIG_BUFFER_LEN);
   const loader = loaderFor({ ...req.config, appendOutput: [] }, undefined, syscallProvider);
   const format = req.printAdditional ?? SYSDIG_FORMAT;
@@ -88,6 +109,7 @@ function loadRules(req: ReplayRequest): CompiledRule[] {
   for (const f of builtin ? [builtin] : req.rulesFiles.length ? req.rulesFiles : req.config.rulesFiles.filter((p) => existsSync(p))) {
     logger.log('info', `Loading rules from: ${sanitize(f)}`);
   }
+  checkPrintFormat(req.printAdditional);
   const { rules, warnings } = loadRulesForRun({
     config: req.config,
     rulesFiles: builtin ? [builtin] : req.rulesFiles,

@@ -35,6 +35,7 @@ export {
   type JsonEntry,
 } from './result.js';
 export { formatResult, filePlace } from './human.js';
+export { checkOutputFormat } from './checks.js';
 export { selectRules, matchesWildcard, SelectionError, type SelectableRule, type SelectionOptions } from './selection.js';
 export { appendOutputExtras, suggestedFieldFormat } from './append-output.js';
 export { parsePriority, formatPriority, PRIORITY_NAMES, type Priority } from './priority.js';
