@@ -291,6 +291,19 @@ describe('errors name the option at fault', () => {
     expect(r.stderr).toBe("tsfalco: --filter: column 20: expected a '(' token, a field check, or an identifier\n");
   });
 
+  it('an unsatisfied plugin requirement names the rules file that asks for it', () => {
+    const tmp = tempDir('tsfalco-plugreq-');
+    try {
+      const file = join(tmp.dir, 'needs-cloudtrail.yaml');
+      writeFileSync(file, '- required_plugin_versions:\n  - name: cloudtrail\n    version: 0.1.0\n- rule: r\n  desc: d\n  condition: evt.type=open\n  output: o\n  priority: WARNING\n');
+      const r = tsfalco(['rules', 'validate', file]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe(`tsfalco: Plugin requirement not satisfied, must load one of: cloudtrail (>= 0.1.0) (required by ${file}:2)\n`);
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
   it('an unknown field in -p is the -p option\'s, with or without --filter', () => {
     for (const args of [['--filter', 'proc.name = x', '-p', '%nope.field'], ['-p', '%nope.field']]) {
       const r = tsfalco(['replay', DEMO, ...args]);

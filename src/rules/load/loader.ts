@@ -4,6 +4,7 @@
  * a later file can append to or override an earlier one and its problems are reported against
  * the later file.
  */
+import { filePlace } from './human.js';
 import { newCollector, type Collector } from './collector.js';
 import { readRulesContent } from './reader.js';
 import { compileCollected, newCompileCache, type CompileCache, type CompileOutput, type ExtraOutputField, type ExtraOutputFormat } from './compile.js';
@@ -113,7 +114,10 @@ export function checkPluginRequirements(loader: RulesLoader, plugins: readonly P
       }
     }
     if (!satisfied) {
-      return err || 'Plugin requirement not satisfied, must load one of: ' + req.alternatives.map((a) => `${a.name} (>= ${a.version})`).join(', ');
+      // Falco's message, and which rules file asks for the plugin
+      const place = filePlace(req.ctx);
+      const message = err || 'Plugin requirement not satisfied, must load one of: ' + req.alternatives.map((a) => `${a.name} (>= ${a.version})`).join(', ');
+      return `${message} (required by ${place.name}:${place.mark.line + 1})`;
     }
   }
   return undefined;
