@@ -5,6 +5,7 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { InputFileError, MAX_RULES_FILE, readRegularText } from '../util/input-file.js';
+import { ioReason } from '../util/io-errors.js';
 import { join } from 'node:path';
 import { syscallCatalog } from '../engine/fields/catalog.js';
 import {
@@ -63,13 +64,6 @@ export function configFromFlags(configFile: string | undefined, options: readonl
   }
 }
 
-function describeFsError(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'no such file or directory';
-  if (code === 'EACCES') return 'permission denied';
-  if (code === 'EISDIR') return 'is a directory';
-  return (e as Error).message;
-}
 
 /** Reads one rules file; a missing or unreadable file is a user error naming it. */
 export function readRulesFile(path: string): string {
@@ -92,7 +86,7 @@ export function expandRulesPaths(paths: readonly string[]): string[] {
     try {
       isDir = statSync(p).isDirectory();
     } catch (e) {
-      throw new UserError(`Could not read rules file ${p}: ${describeFsError(e)}`);
+      throw new UserError(`Could not read rules file ${p}: ${ioReason(e)}`);
     }
     if (!isDir) {
       out.push(p);

@@ -11,7 +11,7 @@ import { eventInfoOf } from './event-args.js';
 import { argRaw, argText, argsText } from './params.js';
 import { withSinspRules } from './sinsp-fields.js';
 import { groupNameOf, userNameOf, userOf } from '../state/users.js';
-import { l4protoName, renderCaps, renderDatetime, renderIso8601, renderRes, renderTime } from './render.js';
+import { l4protoName, renderCaps, renderDatetime, renderIso8601, renderTime } from './render.js';
 
 /**
  * Extractors of the `syscall` source: for each field, a function from the cursor to the value
@@ -223,10 +223,6 @@ function fdField(get: (fd: FdInfo, c: Cursor) => unknown): Factory {
 }
 
 const isSocket = (fd: FdInfo) => fd.type === 'ipv4' || fd.type === 'ipv6';
-const localIp = (fd: FdInfo) => (isSocket(fd) ? (fd.isServer ? fd.sip : fd.cip) : undefined);
-const remoteIp = (fd: FdInfo) => (isSocket(fd) ? (fd.isServer ? fd.cip : fd.sip) : undefined);
-const localPort = (fd: FdInfo) => (isSocket(fd) ? (fd.isServer ? fd.sport : fd.cport) : undefined);
-const remotePort = (fd: FdInfo) => (isSocket(fd) ? (fd.isServer ? fd.cport : fd.sport) : undefined);
 const ifSocket = <T>(fd: FdInfo, v: T) => (isSocket(fd) && v !== '' ? v : undefined);
 
 const TYPE_CHARS: Record<string, string> = {
@@ -400,13 +396,8 @@ export const EXTRACTORS: Record<string, Factory> = withSinspRules({
   'evt.info': () => (c) => argsText(c),
   'evt.arg': (arg) => (c) => (arg === undefined ? undefined : argText(c, arg)),
   'evt.rawarg': (arg) => (c) => (arg === undefined ? undefined : argRaw(c, arg)),
-  'evt.buffer': () => (c) => c.bytes(COL.buffer),
   // libsinsp: the bytes an I/O exit read or wrote (its result), not the captured (snaplen-cut) buffer.
   'evt.buflen': ioBuflen('any', 'any'),
-  'evt.res': () => (c) => {
-    const res = c.num(COL.res);
-    return res === undefined ? undefined : renderRes(res);
-  },
   'evt.rawres': () => (c) => c.big(COL.res),
   'evt.failed': () => (c) => {
     const res = c.num(COL.res);
@@ -529,23 +520,16 @@ export const EXTRACTORS: Record<string, Factory> = withSinspRules({
   'fd.l4proto': fdField((fd) => (isSocket(fd) ? l4protoName(fd.l4proto) : undefined)),
   // by the fd's type, as libsinsp (a unix socket from the process list has no family of its own)
   'fd.sockfamily': fdField((fd) => (fd.type === 'ipv4' || fd.type === 'ipv6' ? 'ip' : fd.type === 'unix' ? 'unix' : undefined)),
-  'fd.is_server': fdField((fd) => fd.isServer),
   'fd.connected': fdField((fd) => fd.connected),
   'fd.name_changed': fdField((fd, c) => fd.namedAt === (c.num(COL.num) ?? -1)),
   'fd.cip': fdField((fd) => ifSocket(fd, fd.cip)),
   'fd.sip': fdField((fd) => ifSocket(fd, fd.sip)),
-  'fd.lip': fdField((fd) => localIp(fd)),
-  'fd.rip': fdField((fd) => remoteIp(fd)),
   'fd.ip': fdField((fd) => ifSocket(fd, fd.sip)),
   'fd.cport': fdField((fd) => (isSocket(fd) ? fd.cport : undefined)),
   'fd.sport': fdField((fd) => (isSocket(fd) ? fd.sport : undefined)),
-  'fd.lport': fdField((fd) => localPort(fd)),
-  'fd.rport': fdField((fd) => remotePort(fd)),
   'fd.port': fdField((fd) => (isSocket(fd) ? fd.sport : undefined)),
   'fd.cnet': fdField((fd) => ifSocket(fd, fd.cip)),
   'fd.snet': fdField((fd) => ifSocket(fd, fd.sip)),
-  'fd.lnet': fdField((fd) => localIp(fd)),
-  'fd.rnet': fdField((fd) => remoteIp(fd)),
   'fd.net': fdField((fd) => ifSocket(fd, fd.sip)),
   'fd.cip.name': fdField(() => undefined),
   'fd.sip.name': fdField(() => undefined),
@@ -639,14 +623,7 @@ export const EXTRACTORS: Record<string, Factory> = withSinspRules({
   },
 
   // --- more fd -------------------------------------------------------------------------------
-  'fd.uid': fdField((fd, c) => `${c.thread()?.containerId ?? 'host'}${fd.num}`),
-  'fd.containername': fdField((fd, c) => `${c.thread()?.containerId ?? 'host'}:${fd.name}`),
-  'fd.containerdirectory': fdField((fd, c) => (fd.type === 'file' || fd.type === 'directory' ? `${c.thread()?.containerId ?? 'host'}:${dirname(fd.name)}` : undefined)),
   'fd.proto': fdField((fd) => (isSocket(fd) ? l4protoName(fd.l4proto) : undefined)),
-  'fd.cproto': fdField(() => undefined),
-  'fd.sproto': fdField(() => undefined),
-  'fd.lproto': fdField(() => undefined),
-  'fd.rproto': fdField(() => undefined),
   // fd.dev is in new_encode_dev's form (as the kernel's stat st_dev): 12 bits of major above 8 bits of minor, the rest of the minor above.
   'fd.dev.major': fdField((fd) => (fd.dev & 0xfff00) >>> 8),
   'fd.dev.minor': fdField((fd) => (fd.dev & 0xff) | ((fd.dev >>> 12) & 0xfff00)),

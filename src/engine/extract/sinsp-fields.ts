@@ -182,16 +182,18 @@ function errorClass(c: Cursor): 'file' | 'net' | 'memory' | 'other' {
   const exit = c.str('dir') !== '>';
   if (exit && OPEN_TYPES.has(type)) return 'file';
   if (exit && NET_TYPES.has(type)) return 'net';
+  return isMemoryEvent(c) ? 'memory' : 'other';
+}
+
+/** Whether the event's table category is memory. */
+function isMemoryEvent(c: Cursor): boolean {
   const info = eventInfoOf(c);
-  return info && (info.category & (EC.SYSCALL - 1)) === EC.MEMORY ? 'memory' : 'other';
+  return info !== undefined && (info.category & (EC.SYSCALL - 1)) === EC.MEMORY;
 }
 
 function errorCountOf(kind: 'file' | 'net' | 'memory' | 'other'): Factory {
   // memory is by category alone: an mmap of a file counts as memory and as file
-  if (kind === 'memory') return () => (c) => {
-    const info = eventInfoOf(c);
-    return info && (info.category & (EC.SYSCALL - 1)) === EC.MEMORY ? errorCount(c) : undefined;
-  };
+  if (kind === 'memory') return () => (c) => (isMemoryEvent(c) ? errorCount(c) : undefined);
   return () => (c) => (errorClass(c) === kind ? errorCount(c) : undefined);
 }
 
@@ -348,9 +350,9 @@ const OVERRIDES: Record<string, Factory> = {
  * at all (IPv6), its IP-less container by any container's IP.
  */
 function isLocalAddress(c: Cursor, fd: FdInfo, ip: string): boolean {
-  const id = c.thread()?.containerId ?? 'host';
+  const id = containerIdOf(c);
   const v6 = fd.type === 'ipv6';
-  if (id !== 'host' && id !== '') {
+  if (id !== '') {
     if (v6) return false;
     const own = c.state.containers.get(id)?.labels.ip;
     if (!own) {

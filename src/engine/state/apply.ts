@@ -195,6 +195,13 @@ function fdTable(state: ReplayState, pid: number): Map<number, FdInfo> {
 /** The event's number (evt.num), 0 when the row has none. */
 const eventNum = (c: Cursor): number => c.num(COL.num) ?? 0;
 
+/** Gives an fd its name; when that changes it, event `c` is the one that named it (fd.name_changed). */
+function renameFd(fd: FdInfo, name: string, c: Cursor): void {
+  if (fd.name !== name) fd.namedAt = eventNum(c);
+  fd.name = name;
+  fd.nameRaw = name;
+}
+
 /** A new fd, named by event number `namedAt` when the name is not empty. */
 function newFd(num: number, type: FdType, name: string, namedAt = 0): FdInfo {
   return { num, type, name, nameRaw: name, flags: 0, sockFamily: 0, l4proto: 0, cip: '', cport: 0, sip: '', sport: 0, isServer: false, connected: false, hasRole: false, namedAt: name === '' ? 0 : namedAt, dev: 0, ino: 0n };
@@ -234,10 +241,7 @@ function setTuple(c: Cursor, fd: FdInfo): void {
     const path = c.str(COL.path);
     const tuple = c.extra()?.tuple;
     if ((path !== undefined || tuple !== undefined) && fd.type === 'unix') {
-      const name = tuple ?? path ?? '';
-      if (fd.name !== name) fd.namedAt = eventNum(c);
-      fd.name = name;
-      fd.nameRaw = name;
+      renameFd(fd, tuple ?? path ?? '', c);
     }
     return;
   }
@@ -252,10 +256,7 @@ function setTuple(c: Cursor, fd: FdInfo): void {
     fd.sockFamily = family;
     if (fd.type === 'unknown') fd.type = socketType(family);
   }
-  const name = fdNameOfTuple(fd);
-  if (fd.name !== name) fd.namedAt = eventNum(c);
-  fd.name = name;
-  fd.nameRaw = name;
+  renameFd(fd, fdNameOfTuple(fd), c);
 }
 
 const UNSPECIFIED = new Set(['0.0.0.0', '::']);
@@ -278,11 +279,7 @@ function learnTuple(state: ReplayState, c: Cursor, t: ThreadInfo, incoming: bool
   if (fd?.type === 'unix') {
     // libsinsp names a unix socket after the event's tuple as it prints it (`src->dst path`)
     const name = c.extra()?.tuple ?? c.str('path');
-    if (name !== undefined && name !== fd.name) {
-      fd.namedAt = eventNum(c);
-      fd.name = name;
-      fd.nameRaw = name;
-    }
+    if (name !== undefined) renameFd(fd, name, c);
     return;
   }
   if (!fd || (fd.type !== 'ipv4' && fd.type !== 'ipv6' && fd.type !== 'unknown')) return;
@@ -317,10 +314,7 @@ function learnTuple(state: ReplayState, c: Cursor, t: ThreadInfo, incoming: bool
   fd.sip = dst;
   fd.sport = dport;
   if (family !== undefined) fd.sockFamily = family;
-  const name = fdNameOfTuple(fd);
-  if (fd.name !== name) fd.namedAt = eventNum(c);
-  fd.name = name;
-  fd.nameRaw = name;
+  renameFd(fd, fdNameOfTuple(fd), c);
 }
 
 const FD_TYPE_OF: Record<string, FdType> = {
@@ -579,10 +573,7 @@ export function applyBefore(state: ReplayState, c: Cursor, type: string, isRecor
           fd.sip = ip;
           fd.sport = port;
         }
-        const name = `${ip}:${port}`;
-        if (fd.name !== name) fd.namedAt = eventNum(c);
-        fd.name = name;
-        fd.nameRaw = name;
+        renameFd(fd, `${ip}:${port}`, c);
       } else if (c.has(COL.path)) setTuple(c, fd);
       return;
     }
