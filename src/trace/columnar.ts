@@ -1,5 +1,5 @@
 import { type DataType, type Field, type Message, type RecordBatch, type Schema, Type, type Vector } from 'apache-arrow';
-import { decodeLz4Frame, type OutputAllocator } from './lz4-frame.js';
+import { decodeLz4Frame, type OutputAllocator, verifyLz4Frame } from './lz4-frame.js';
 
 /**
  * Column-by-column, on-demand decoding of a trace's record batches, for readers that touch few
@@ -313,10 +313,8 @@ class Body {
     const raw = this.bytes.subarray(r.offset, r.offset + r.length);
     if (!this.header.compression) return raw;
     if (raw.length < 8) throw new ColumnarError(`compressed buffer ${i} shorter than its length prefix`);
-    const lo = raw[0] | (raw[1] << 8) | (raw[2] << 16) | (raw[3] << 24);
-    const hi = raw[4] | (raw[5] << 8) | (raw[6] << 16) | (raw[7] << 24);
-    if (lo === -1 && hi === -1) return raw.subarray(8); // stored uncompressed
-    const size = (lo >>> 0) + hi * 2 ** 32;
+    const size = this.announced(raw);
+    if (size === -1) return raw.subarray(8); // stored uncompressed
     // LZ4 expands at most about 255 times: a larger announced size is damage, not data.
     if (!(size >= 0 && size <= raw.length * 256 + 65536)) throw new ColumnarError(`buffer ${i}: implausible uncompressed length ${size}`);
     let out: Uint8Array;
@@ -327,6 +325,59 @@ class Body {
     }
     if (out.length !== size) throw new ColumnarError(`buffer ${i}: ${out.length} bytes decompressed, ${size} announced`);
     return out;
+  }
+
+  /**
+   * The checks that need no decompression, run on every batch before any column is read, by
+   * every reader: node and buffer counts as the schema has them, each node's length (the
+   * batch's, for top-level fields) and null count, each buffer inside the body, and each
+   * compressed buffer's length prefix and LZ4 frame (header, blocks, checksums). What they pass,
+   * a column's decoding checks again when it is read (offsets, dictionary codes).
+   */
+  verify(nodes: number, buffers: number, topLevel: readonly number[], layouts: readonly Layout[] = []): void {
+    const h = this.header;
+    const rows = Number(h.length);
+    if (!Number.isSafeInteger(rows) || rows < 0 || rows > 2 ** 31) throw new ColumnarError(`implausible row count ${h.length}`);
+    if (h.nodes.length !== nodes) throw new ColumnarError(`${h.nodes.length} field nodes, the schema has ${nodes}`);
+    if (h.buffers.length !== buffers) throw new ColumnarError(`${h.buffers.length} buffers, the schema has ${buffers}`);
+    h.nodes.forEach((n, i) => {
+      if (!(n.length >= 0 && n.length <= 2 ** 31)) throw new ColumnarError(`field node ${i}: implausible length ${n.length}`);
+      if (!(n.nullCount >= 0 && n.nullCount <= n.length)) throw new ColumnarError(`field node ${i}: ${n.nullCount} nulls in ${n.length} values`);
+    });
+    for (const i of topLevel) if (h.nodes[i].length !== rows) throw new ColumnarError(`field node ${i}: ${h.nodes[i].length} values in a batch of ${rows} rows`);
+    const sizes = h.buffers.map((r, i) => {
+      if (r.length === 0) return 0;
+      if (!(r.offset >= 0 && r.length > 0 && r.offset + r.length <= this.bytes.length)) throw new ColumnarError(`buffer ${i} lies outside the message body`);
+      if (r.offset % 8 !== 0) throw new ColumnarError(`buffer ${i} at body offset ${r.offset} is not 8-byte aligned`);
+      if (!h.compression) return r.length;
+      if (r.length < 8) throw new ColumnarError(`compressed buffer ${i} shorter than its length prefix`);
+      const raw = this.bytes.subarray(r.offset, r.offset + r.length);
+      const size = this.announced(raw);
+      if (size === -1) return r.length - 8;
+      if (!(size >= 0 && size <= raw.length * 256 + 65536)) throw new ColumnarError(`buffer ${i}: implausible uncompressed length ${size}`);
+      const problem = verifyLz4Frame(raw.subarray(8), size);
+      if (problem) throw new ColumnarError(`buffer ${i}: ${problem}`);
+      return size;
+    });
+    const need = (buffer: number, bytes: number, what: string) => {
+      if (sizes[buffer] < bytes) throw new ColumnarError(`buffer ${buffer} (${what}): ${sizes[buffer]} bytes where ${bytes} are needed`);
+    };
+    const check = (l: Layout) => {
+      const { length: n, nullCount } = h.nodes[l.node];
+      if (nullCount > 0) need(l.buffer, (n + 7) >> 3, 'validity');
+      if (l.kind === 'int' || l.kind === 'dict') need(l.buffer + 1, n * l.width!, 'values');
+      else if (l.kind === 'bool') need(l.buffer + 1, (n + 7) >> 3, 'values');
+      else if (n > 0) need(l.buffer + 1, (n + 1) * 4, 'offsets');
+      l.children.forEach(check);
+    };
+    layouts.forEach(check);
+  }
+
+  /** A compressed buffer's uncompressed length (its 8-byte prefix): -1 for a buffer stored as is. */
+  private announced(raw: Uint8Array): number {
+    const lo = raw[0] | (raw[1] << 8) | (raw[2] << 16) | (raw[3] << 24);
+    const hi = raw[4] | (raw[5] << 8) | (raw[6] << 16) | (raw[7] << 24);
+    return lo === -1 && hi === -1 ? -1 : (lo >>> 0) + hi * 2 ** 32;
   }
 
   /** Validity bitmap of node `node` (buffer `buffer`), or null when the node has no nulls. */
@@ -444,7 +495,21 @@ export class ColumnarDecoder {
   constructor(
     readonly schema: Schema,
     private readonly layouts: Layout[],
-  ) {}
+  ) {
+    const at: Cursor = { node: 0, buffer: 0 };
+    for (const f of schema.fields) layoutOf(f.type, at);
+    this.nodes = at.node;
+    this.buffers = at.buffer;
+    this.topLevel = layouts.map((l) => l.node);
+    const ids = (ls: Layout[]): number[] => ls.flatMap((l) => [...(l.dictionaryId !== undefined ? [l.dictionaryId] : []), ...ids(l.children)]);
+    this.dictionaryIds = new Set(ids(layouts));
+  }
+
+  /** Field nodes and buffers a record batch of the schema has; the top-level fields' nodes. */
+  private readonly nodes: number;
+  private readonly buffers: number;
+  private readonly topLevel: readonly number[];
+  private readonly dictionaryIds: ReadonlySet<number>;
 
   static for(schema: Schema): ColumnarDecoder | null {
     const layouts = schemaLayouts(schema);
@@ -456,12 +521,17 @@ export class ColumnarDecoder {
     const header = message.header() as unknown as { id: number; isDelta: boolean; data: BatchHeader };
     const id = Number(header.id);
     const b = new Body(body, header.data);
+    b.verify(1, 3, [0]);
+    if (!this.dictionaryIds.has(id)) throw new ColumnarError(`dictionary id ${id} is not one of the schema's`);
     const rows = b.node(0).length;
     const valid = b.validity(0, 0, rows);
     const bytes = b.buffer(2);
     const offsets = b.offsets(1, rows, bytes.length);
     let dict = this.dictionaries.get(id);
-    if (!dict || !header.isDelta) {
+    // A file has one dictionary per column, extended by deltas; a second one would change what
+    // the codes of earlier batches meant (the Arrow file format does not allow replacing one).
+    if (dict && !header.isDelta) throw new ColumnarError(`a second dictionary ${id} that is not a delta`);
+    if (!dict) {
       dict = new Dictionary();
       this.dictionaries.set(id, dict);
     }
@@ -472,6 +542,8 @@ export class ColumnarDecoder {
   recordBatch(message: Message, body: Uint8Array, onError: (err: unknown) => never): LazyBatch {
     const header = message.header() as unknown as BatchHeader;
     const b = new Body(body, header, this.pool);
+    b.verify(this.nodes, this.buffers, this.topLevel, this.layouts);
+    for (const id of this.dictionaryIds) if (!this.dictionaries.has(id)) throw new ColumnarError(`no dictionary ${id} before this batch`);
     const dictionaries = this.dictionaries;
     const pool = this.pool;
     let released = false;
@@ -482,6 +554,9 @@ export class ColumnarDecoder {
         onError(err);
       }
     }));
+    // Uncompressed, reading a column costs no decompression: check them all now, so that
+    // damage is found whichever columns the reader uses.
+    if (!header.compression) for (const c of columns) void c.values;
     return {
       numRows: Number(header.length),
       columns,

@@ -1,14 +1,15 @@
 import { CompressionType, compressionRegistry } from 'apache-arrow';
 import { compressFrameSync } from 'lz4-napi';
-import { decodeLz4Frame } from './lz4-frame.js';
+import { decodeLz4Frame, withFrameChecksums } from './lz4-frame.js';
 
 /**
  * Arrow IPC body compression. Traces are written with LZ4_FRAME (the codec pyarrow, polars and
  * DuckDB's Arrow readers also use); the registry is process-wide, so importing this module once
- * is enough for both writing and reading. Writing uses lz4-napi (native, fast), reading our own decoder (lz4-frame.ts).
+ * is enough for both writing and reading. Writing uses lz4-napi (native, fast), with the content size and block checksums added
+ * (withFrameChecksums), reading our own decoder (lz4-frame.ts).
  */
 export function encodeLz4(data: Uint8Array): Uint8Array {
-  return compressFrameSync(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  return withFrameChecksums(compressFrameSync(Buffer.from(data.buffer, data.byteOffset, data.byteLength)), data.byteLength);
 }
 
 compressionRegistry.set(CompressionType.LZ4_FRAME, {

@@ -20,6 +20,8 @@ export function verifyMessageFlatbuffer(bytes: Uint8Array): string | null {
     const message = FbMessage.getRootAsMessage(new ByteBuffer(bytes));
     const problem = tooLong('custom metadata', message.customMetadataLength());
     if (problem) return problem;
+    const body = message.bodyLength();
+    if (body < 0n || body > 2n ** 30n) return `implausible message body length ${body}`;
     switch (message.headerType()) {
       case MessageHeader.Schema: {
         const schema = message.header(new FbSchema()) as FbSchema | null;
@@ -28,12 +30,15 @@ export function verifyMessageFlatbuffer(bytes: Uint8Array): string | null {
       }
       case MessageHeader.RecordBatch: {
         const batch = message.header(new FbRecordBatch()) as FbRecordBatch | null;
-        return batch ? checkBatch(batch, limit) : 'record batch message without a header';
+        return batch ? checkBatch(batch, limit, message.bodyLength()) : 'record batch message without a header';
       }
       case MessageHeader.DictionaryBatch: {
         const dict = message.header(new FbDictionaryBatch()) as FbDictionaryBatch | null;
         const data = dict?.data();
-        return data ? checkBatch(data, limit) : 'dictionary batch message without data';
+        if (!data) return 'dictionary batch message without data';
+        const id = dict!.id();
+        if (id < 0n || id > 0x7fffffffn) return `implausible dictionary id ${id}`;
+        return checkBatch(data, limit, message.bodyLength());
       }
       default:
         return `unexpected message type ${message.headerType()}`;
@@ -43,7 +48,10 @@ export function verifyMessageFlatbuffer(bytes: Uint8Array): string | null {
   }
 }
 
-function checkBatch(batch: FbRecordBatch, limit: number): string | null {
+/** Row and value counts above this are damage (Arrow's own implementations use 32-bit offsets for them). */
+const MAX_COUNT = 2n ** 31n;
+
+function checkBatch(batch: FbRecordBatch, limit: number, bodyLength: bigint): string | null {
   const nodes = batch.nodesLength();
   const buffers = batch.buffersLength();
   // Each node is 16 bytes and each buffer descriptor 16 bytes in the flatbuffer.
@@ -51,6 +59,21 @@ function checkBatch(batch: FbRecordBatch, limit: number): string | null {
   if (buffers < 0 || buffers * 16 > limit) return `record batch claims ${buffers} buffers in a ${limit}-byte message`;
   const variadic = batch.variadicBufferCountsLength();
   if (variadic < 0 || variadic * 8 > limit) return `record batch claims ${variadic} variadic buffer counts`;
+  // The 64-bit numbers, before anything converts them to JavaScript numbers: counts that no
+  // batch has, buffers outside the body.
+  const rows = batch.length();
+  if (rows < 0n || rows > MAX_COUNT) return `implausible row count ${rows}`;
+  for (let i = 0; i < nodes; i++) {
+    const node = batch.nodes(i)!;
+    if (node.length() < 0n || node.length() > MAX_COUNT) return `field node ${i}: implausible length ${node.length()}`;
+    if (node.nullCount() < 0n || node.nullCount() > node.length()) return `field node ${i}: ${node.nullCount()} nulls in ${node.length()} values`;
+  }
+  for (let i = 0; i < buffers; i++) {
+    const buffer = batch.buffers(i)!;
+    const offset = buffer.offset();
+    const length = buffer.length();
+    if (offset < 0n || length < 0n || offset + length > bodyLength) return `buffer ${i} (${length} bytes at ${offset}) lies outside the ${bodyLength}-byte message body`;
+  }
   return null;
 }
 

@@ -15,6 +15,7 @@
  * Format: https://github.com/lz4/lz4/blob/dev/doc/lz4_Frame_format.md and lz4_Block_format.md.
  */
 import { LZ4_WASM_BASE64 } from './lz4-wasm.js';
+import { xxh32 } from './xxh32.js';
 
 const MAGIC = 0x184d2204;
 const BLOCK_MAX = [0, 0, 0, 0, 64 << 10, 256 << 10, 1 << 20, 4 << 20];
@@ -236,3 +237,86 @@ export function decodeLz4Frame(src: Uint8Array, alloc: OutputAllocator = newBuff
 
 /** Whether frames are decoded by the WebAssembly module (for tests and benchmarks). */
 export const lz4UsesWasm = wasm !== null;
+
+// --- checksums --------------------------------------------------------------------------------
+
+const FLG_BLOCK_CHECKSUM = 0x10;
+const FLG_CONTENT_SIZE = 0x08;
+const FLG_CONTENT_CHECKSUM = 0x04;
+const FLG_DICT_ID = 0x01;
+
+/**
+ * The same frame with its content size and a checksum after every block (FLG bits 3 and 4 of
+ * the frame format): what our writer stores. With them, `verifyLz4Frame` finds any damage to a
+ * compressed buffer without decompressing it, so a reader that decodes only some columns
+ * (replay) still tells a damaged trace, as one that decodes all of them (trace info) does.
+ */
+export function withFrameChecksums(frame: Uint8Array, contentSize: number): Uint8Array {
+  const { start, blockChecksum } = frameLayout(frame);
+  if (blockChecksum) return frame;
+  const blocks: Array<[number, number]> = [];
+  let end = start;
+  forEachBlock(frame, start, false, (at, length) => {
+    blocks.push([at - 4, at + length]);
+    end = at + length;
+  });
+  end += 4; // the end mark
+  const trailer = frame[4] & FLG_CONTENT_CHECKSUM ? 4 : 0;
+  const out = new Uint8Array(4 + 2 + 8 + 1 + (end - start) + 4 * blocks.length + trailer);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, MAGIC, true);
+  out[4] = (frame[4] & ~FLG_DICT_ID) | FLG_BLOCK_CHECKSUM | FLG_CONTENT_SIZE;
+  out[5] = frame[5];
+  view.setUint32(6, contentSize >>> 0, true);
+  view.setUint32(10, Math.floor(contentSize / 2 ** 32), true);
+  out[14] = (xxh32(out, 4, 14) >>> 8) & 0xff;
+  let o = 15;
+  for (const [a, b] of blocks) {
+    out.set(frame.subarray(a, b), o);
+    o += b - a;
+    view.setUint32(o, xxh32(frame, a + 4, b), true);
+    o += 4;
+  }
+  view.setUint32(o, 0, true);
+  o += 4;
+  if (trailer) out.set(frame.subarray(end, end + 4), o);
+  return out;
+}
+
+/**
+ * Checks a frame without decoding it: magic, version, block size, header checksum, content size
+ * against `expected`, every block inside the frame and no larger than the frame's block size,
+ * the end mark, and the block checksums when the frame has them. A description of the first
+ * problem, or null.
+ */
+export function verifyLz4Frame(src: Uint8Array, expected: number): string | null {
+  if (src.length < 7 || u32(src, 0) !== MAGIC) return 'not an LZ4 frame (bad magic number)';
+  const flg = src[4];
+  if (flg >> 6 !== 1) return 'unsupported LZ4 frame version';
+  const blockMax = BLOCK_MAX[(src[5] >> 4) & 7];
+  if (!blockMax || src[5] & 0x8f) return 'bad LZ4 frame block size';
+  const headerEnd = 6 + (flg & FLG_CONTENT_SIZE ? 8 : 0) + (flg & FLG_DICT_ID ? 4 : 0);
+  if (headerEnd + 1 > src.length) return 'truncated LZ4 frame header';
+  if (((xxh32(src, 4, headerEnd) >>> 8) & 0xff) !== src[headerEnd]) return 'LZ4 frame header checksum mismatch';
+  if (flg & FLG_CONTENT_SIZE) {
+    const size = u32(src, 6) + u32(src, 10) * 2 ** 32;
+    if (size !== expected) return `LZ4 frame content size ${size}, ${expected} expected`;
+  }
+  const checksums = (flg & FLG_BLOCK_CHECKSUM) !== 0;
+  let bound = 0;
+  let i = headerEnd + 1;
+  for (let block = 0; ; block++) {
+    if (i + 4 > src.length) return 'truncated LZ4 frame (no end mark)';
+    const word = u32(src, i);
+    i += 4;
+    if (word === 0) break;
+    const length = word & 0x7fffffff;
+    if (length > blockMax) return `LZ4 block ${block} of ${length} bytes exceeds the frame's ${blockMax}-byte blocks`;
+    if (i + length + (checksums ? 4 : 0) > src.length) return `LZ4 block ${block} runs past the end of its buffer`;
+    if (checksums && xxh32(src, i, i + length) !== u32(src, i + length)) return `LZ4 block ${block} checksum mismatch`;
+    bound += blockMax;
+    i += length + (checksums ? 4 : 0);
+  }
+  if (bound < expected) return `LZ4 frame too short for its ${expected} bytes`;
+  return null;
+}

@@ -6,7 +6,7 @@ import { UserError } from '../util/errors.js';
 import { ColumnarDecoder, type LazyBatch } from './columnar.js';
 import './compression.js';
 import { hasFooter, MessageHeader, type ScanEnd, type ScannedMessage, scanMessages, streamStart } from './ipc-scan.js';
-import { FORMAT_VERSION, parseFormatVersion, parseTraceMetadata, type TraceMetadata } from './schema.js';
+import { FORMAT_VERSION, parseFormatVersion, parseTraceMetadata, schemaMismatch, type TraceMetadata } from './schema.js';
 
 /**
  * Opens a trace and iterates its record batches lazily, one message at a time, whether or not
@@ -107,7 +107,10 @@ function openTraceFd(path: string, fd: number): TraceFile {
     else throw new UserError(`${path}: byte ${first.offset}: expected the Arrow schema, found a ${MessageHeader[first.headerType]} message`);
   } catch (err) {
     if (err instanceof UserError) throw err;
-    throw new UserError(`${path}: unreadable Arrow schema at byte ${schemaMessage?.offset ?? size}: ${(err as Error).message}`);
+    // apache-arrow's words for a damaged schema ("Unrecognized type: undefined", a TypeError)
+    // say nothing to the user: the place is what helps.
+    void err;
+    throw new UserError(`${path}: unreadable Arrow schema at byte ${schemaMessage?.offset ?? size}: its field definitions are damaged`);
   }
   const metadata = parseTraceMetadata(schema.metadata);
   if (!metadata) {
@@ -125,6 +128,9 @@ function openTraceFd(path: string, fd: number): TraceFile {
     throw new UserError(`${path}: trace format version ${metadata.formatVersion} is older than this tsfalco supports (${FORMAT_VERSION.major}.x)`);
   }
 
+  const mismatch = schemaMismatch(schema);
+  if (mismatch) throw new UserError(`${path}: damaged trace schema (at byte ${schemaMessage?.offset ?? 'the footer'}): ${mismatch}`);
+
   const batchOffsets: number[] = [];
   let started = false;
   let closed = false;
@@ -132,8 +138,15 @@ function openTraceFd(path: string, fd: number): TraceFile {
 
   let current: ScannedMessage = first;
 
+  /**
+   * The messages for apache-arrow's reader, each first checked in full by our own decoder (its
+   * structure checks, then every column decoded): the verification `lazyBatches` does on
+   * demand, done for all columns, so that this path never hands apache-arrow (which trusts
+   * lengths and codes) a damaged message, and calls damaged what replay calls damaged.
+   */
   function* chunks(): Generator<Uint8Array> {
     yield schemaMessage ? schemaMessage.bytes : encodeMessage(Message.from(schema));
+    const verifier = ColumnarDecoder.for(schema);
     for (let m = schemaMessage ? scan.next() : first; m; m = scan.next()) {
       current = m;
       if (m.headerType === MessageHeader.RecordBatch) batchOffsets.push(m.offset);
@@ -141,9 +154,27 @@ function openTraceFd(path: string, fd: number): TraceFile {
         scan.end = { kind: 'corrupt', offset: m.offset, detail: `unexpected ${MessageHeader[m.headerType]} message` };
         break;
       }
+      if (verifier) verifyMessage(verifier, m);
       yield m.bytes;
     }
     yield EOS;
+  }
+
+  function verifyMessage(verifier: ColumnarDecoder, m: ScannedMessage): void {
+    const body = m.bytes.subarray(m.metadataLength);
+    const what = m.headerType === MessageHeader.DictionaryBatch ? 'dictionary batch' : `record batch ${batchesRead}`;
+    try {
+      if (m.headerType === MessageHeader.DictionaryBatch) verifier.dictionaryBatch(m.message, body);
+      else {
+        const batch = verifier.recordBatch(m.message, body, (err) => {
+          throw err;
+        });
+        for (const column of batch.columns) void column.children;
+        batch.release();
+      }
+    } catch (err) {
+      throw new UserError(`${path}: corrupt ${what} at byte ${m.offset}: ${(err as Error).message}`);
+    }
   }
 
   function* lazy(decoder: ColumnarDecoder): Generator<LazyBatch> {
@@ -199,6 +230,7 @@ function openTraceFd(path: string, fd: number): TraceFile {
         try {
           step = iterator.next();
         } catch (err) {
+          if (err instanceof UserError) throw err;
           const what = current.headerType === MessageHeader.DictionaryBatch ? 'dictionary batch' : `record batch ${batchesRead}`;
           throw new UserError(`${path}: corrupt ${what} at byte ${current.offset}: ${(err as Error).message}`);
         }

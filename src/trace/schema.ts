@@ -104,6 +104,29 @@ export function traceSchema(meta: TraceMetadata): Schema {
   return new Schema(fields, metadata);
 }
 
+/**
+ * The first column of `schema` whose type is not the one a version-1 trace has for that name
+ * (`comm is Int8, a trace's is Dictionary<Int32, Utf8>`), or null. Readers index columns by
+ * name and read them as their type: a damaged or foreign schema must stop at the door.
+ */
+export function schemaMismatch(schema: Schema): string | null {
+  const seen = new Set<string>();
+  for (const field of schema.fields) {
+    if (seen.has(field.name)) return `column "${field.name}" appears twice`;
+    seen.add(field.name);
+    const spec = SPEC_BY_NAME.get(field.name);
+    if (!spec) continue; // a column of a later minor version
+    const want = String(arrowType(spec.kind, 0)).replace(/Dictionary<(.*?), ?(.*?)>.*/, 'Dictionary<$1, $2>');
+    const have = String(field.type).replace(/Dictionary<(.*?), ?(.*?)>.*/, 'Dictionary<$1, $2>');
+    if (want !== have) return `column "${field.name}" is ${have}, a tsfalco trace's is ${want}`;
+  }
+  // Every 1.x trace has all the columns of 1.0 (later minors only add).
+  const missing = COLUMNS.find((c) => !seen.has(c.name));
+  return missing ? `column "${missing.name}" is missing` : null;
+}
+
+const SPEC_BY_NAME = new Map<string, ColumnSpec>(COLUMNS.map((c) => [c.name, c]));
+
 /** Reads our metadata back from a schema; `null` when the schema is not a tsfalco trace. */
 export function parseTraceMetadata(metadata: Map<string, string>): TraceMetadata | null {
   const formatVersion = metadata.get(META.formatVersion);

@@ -144,8 +144,7 @@ class StreamingFileWriter extends RecordBatchFileWriter {
   /**
    * apache-arrow 21 writes the *compressed* length in each compressed buffer's 8-byte prefix;
    * the Arrow spec (and pyarrow, which then refuses the file) wants the uncompressed length.
-   * Same layout as upstream otherwise: prefix, then the LZ4 frame (or the raw bytes with -1
-   * when compressing does not make them smaller), each buffer 8-byte aligned.
+   * Same layout as upstream otherwise: prefix, then the LZ4 frame, each buffer 8-byte aligned.
    */
   protected override _compressBodyBuffers(buffers: ArrayBufferView[]) {
     let offset = 0;
@@ -158,11 +157,11 @@ class StreamingFileWriter extends RecordBatchFileWriter {
         regions.push(new BufferRegion(offset, 0));
         continue;
       }
-      const packed = compress(raw);
-      const useful = packed.length < raw.length;
+      // Always the frame, even when it is larger than the raw bytes (Arrow allows -1 and the raw
+      // bytes): the frame's checksums are what tells a damaged buffer (see withFrameChecksums).
+      const body = compress(raw);
       const prefix = new Uint8Array(8);
-      new DataView(prefix.buffer).setBigInt64(0, useful ? BigInt(raw.length) : -1n, true);
-      const body = useful ? packed : raw;
+      new DataView(prefix.buffer).setBigInt64(0, BigInt(raw.length), true);
       out.push(prefix, body);
       offset += ((offset + 7) & ~7) - offset;
       regions.push(new BufferRegion(offset, 8 + body.length));
