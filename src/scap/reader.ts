@@ -69,11 +69,27 @@ class PendingSnapshot {
   interfaces: string[] = [];
   rows: StateRow[] = [];
   sockets: PendingSocket[] = [];
+  /** Where the row of a thread, user or group is in `rows`: a later entry for it replaces it. */
+  private readonly at = new Map<string, number>();
   listening = new Set<string>();
   pidOfTid = new Map<number, number>();
 
   constructor(machine: MachineInfo | null) {
     this.machine = machine;
+  }
+
+  /**
+   * Adds a state row; one for a thread (tid), user (uid) or group (gid) already there replaces
+   * it, as libscap's tables do. Besides being right, this bounds the snapshot by the distinct
+   * entities of the file, not by its byte count: a list block of zeros (a few KB of .scap.gz
+   * for tens of MB) is one entry, not millions.
+   */
+  put(row: StateRow, key: string): void {
+    const i = this.at.get(key);
+    if (i === undefined) {
+      this.at.set(key, this.rows.length);
+      this.rows.push(row);
+    } else this.rows[i] = row;
   }
 
   /** The snapshot's rows in order, machine first and end last, stamped with `ts`. */
@@ -133,7 +149,7 @@ export function openScapFile(path: string, bytes: Uint8Array | null = null): Sca
     if (plVersion !== 0) {
       readProcList(r, plVersion, (row) => {
         snap.pidOfTid.set(row.tid as number, row.pid as number);
-        snap.rows.push(row);
+        snap.put(row, `t${row.tid}`);
       });
       return true;
     }
@@ -141,12 +157,12 @@ export function openScapFile(path: string, bytes: Uint8Array | null = null): Sca
       case BLOCK.FDL:
       case BLOCK.FDL_INT:
       case BLOCK.FDL_V2:
-        readFdList(r, (tid) => snap.pidOfTid.get(tid) ?? tid, (row) => snap.rows.push(row), snap.sockets, snap.listening);
+        readFdList(r, (tid) => snap.pidOfTid.get(tid) ?? tid, (row) => snap.put(row, `f${row.tid}:${row.fd}`), snap.sockets, snap.listening);
         return true;
       case BLOCK.UL:
       case BLOCK.UL_INT:
       case BLOCK.UL_V2:
-        readUserList(r, (row) => snap.rows.push(row));
+        readUserList(r, (row) => snap.put(row, row.type === RECORD_TYPES.snapshotUser ? `u${row.uid}` : `g${row.gid}`));
         return true;
       case BLOCK.IL:
       case BLOCK.IL_INT:

@@ -316,6 +316,8 @@ export function readFdList(r: BlockReader, pidOf: (tid: number) => number, emit:
   const pid = pidOf(tid);
   let at = head.at;
   const blockEnd = r.bodyEnd;
+  // A later entry for the same fd replaces an earlier one (libscap's fd table is keyed by fd).
+  const socketOf = new Map<unknown, PendingSocket>();
   while (blockEnd - at >= 4) {
     let c = new Cursor(r, at, blockEnd);
     let subLen = 0;
@@ -411,9 +413,13 @@ export function readFdList(r: BlockReader, pidOf: (tid: number) => number, emit:
         }
     }
     at = v2 ? at + subLen : c.at;
-    if (pending) sockets.push(pending);
-    else emit(row);
+    if (pending) socketOf.set(fd, pending);
+    else {
+      socketOf.delete(fd);
+      emit(row);
+    }
   }
+  for (const s of socketOf.values()) sockets.push(s);
 }
 
 /** Puts pending sockets' ends in the client (s*) and server (d*) columns. */

@@ -118,7 +118,7 @@ export function schemaMismatch(schema: Schema): string | null {
     if (!spec) continue; // a column of a later minor version
     const want = String(arrowType(spec.kind, 0)).replace(/Dictionary<(.*?), ?(.*?)>.*/, 'Dictionary<$1, $2>');
     const have = String(field.type).replace(/Dictionary<(.*?), ?(.*?)>.*/, 'Dictionary<$1, $2>');
-    if (want !== have) return `column "${field.name}" is ${have}, a tsfalco trace's is ${want}`;
+    if (want !== have) return `column "${field.name}" is ${/undefined|NaN/.test(have) ? 'of a damaged type' : have}, a tsfalco trace's is ${want}`;
   }
   // Every 1.x trace has all the columns of 1.0 (later minors only add).
   const missing = COLUMNS.find((c) => !seen.has(c.name));
