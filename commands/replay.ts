@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { Args, Flags } from '@oclif/core';
 import { TsfalcoCommand } from '../src/cli/base-command.js';
 import { runReplay } from '../src/cli/replay-run.js';
@@ -38,7 +39,15 @@ export default class Replay extends TsfalcoCommand {
     const { argv, flags } = await this.parse(Replay);
     const config = configFromFlags(flags.config, flags.option);
     const traces = [...(argv as string[]), ...(flags['trace-file'] ?? [])];
-    if (config.engine.replayCaptureFile) traces.push(config.engine.replayCaptureFile);
+    const fromConfig = config.engine.replayCaptureFile;
+    if (fromConfig) {
+      // Say where a trace nobody typed came from (Falco's engine.replay.capture_file).
+      if (!existsSync(fromConfig)) {
+        const option = [...(flags.option ?? [])].reverse().find((o) => o.startsWith('engine.replay'));
+        throw new UserError(`${fromConfig}: no such file (the trace of engine.replay.capture_file, set by ${option ? `-o ${option}` : config.name})`);
+      }
+      traces.push(fromConfig);
+    }
     if (traces.length === 0) throw new UserError('no trace given: tsfalco replay TRACE [-r RULES]...');
     const result = await runReplay({
       traces,

@@ -215,7 +215,12 @@ function readAppendOutput(tree: ConfigNode, name: string): AppendOutputEntry[] {
         }
       }
     }
-    out.suggestedOutput = getBool(entry, 'suggested_output', false);
+    try {
+      out.suggestedOutput = getBool(entry, 'suggested_output', false);
+    } catch (e) {
+      // The entry's own key in the message, not only the last part of it.
+      throw e instanceof ConfigError ? new ConfigError(e.message.replace('key "suggested_output"', `key "append_output[${i}].suggested_output"`)) : e;
+    }
     return out;
   });
 }
@@ -365,6 +370,58 @@ export function loadFalcoConfig(src: ConfigSources = {}): FalcoConfig {
     name = STOCK_CONFIG_NAME;
     tree = stockConfigTree();
   }
-  for (const opt of src.options ?? []) applyOption(tree, opt);
-  return typedConfig(tree, name);
+  const options = src.options ?? [];
+  for (const opt of options) {
+    try {
+      applyOption(tree, opt);
+    } catch (e) {
+      throw e instanceof ConfigError ? new ConfigError(`-o ${opt}: ${e.message}`) : e;
+    }
+  }
+  try {
+    return typedConfig(tree, name);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    throw new ConfigError(withOrigin(e.message, name, src.configFile !== undefined, options));
+  }
+}
+
+/** The config key a typing error of typedConfig is about, from its (Falco's) wording. */
+const KEY_OF_ERROR: Array<[RegExp, (m: RegExpExecArray) => string]> = [
+  [/Config error at key "([^"]+)"/, (m) => m[1]!],
+  [/\): (rules|append_output)\[(\d+)\]/, (m) => `${m[1]}[${m[2]}]`],
+  [/actions for syscall event drops|syscall event drop action/, () => 'syscall_event_drops.actions'],
+  [/syscall event drops threshold/, () => 'syscall_event_drops.threshold'],
+  [/both 'rules_files' and 'rules_file'/, () => 'rules_file'],
+  [/^Unknown priority/, () => 'priority'],
+  [/^Unknown rule matching/, () => 'rule_matching'],
+  [/^Unknown log level/, () => 'log_level'],
+  [/^Error reading config file \(.*\): (file|program|http) output enabled/, (m) => `${m[1]}_output`],
+];
+
+/** Whether two config keys overlap: one is the other, or lies inside it (`a.b` and `a.b[0].c`). */
+function overlaps(a: string, b: string): boolean {
+  const inside = (x: string, y: string) => x === y || x.startsWith(`${y}.`) || x.startsWith(`${y}[`);
+  return inside(a, b) || inside(b, a);
+}
+
+/**
+ * A typing error with where the bad value came from: the last `-o` that set its key (`-o
+ * log_level=x: Unknown log level …`), else the -c file. Falco's message says neither when the
+ * value came from -o, and blames the configuration file.
+ */
+function withOrigin(message: string, name: string, fromFile: boolean, options: readonly string[]): string {
+  let key: string | undefined;
+  for (const [re, keyOf] of KEY_OF_ERROR) {
+    const m = re.exec(message);
+    if (m) {
+      key = keyOf(m);
+      break;
+    }
+  }
+  const option = key === undefined ? undefined : [...options].reverse().find((o) => overlaps(o.slice(0, Math.max(0, o.indexOf('='))).replace(/\[\]$/, ''), key!));
+  if (option) return `-o ${option}: ${message.replace(`Error reading config file (${name}): `, '')}`;
+  if (message.includes(name)) return message;
+  if (fromFile) return `${name}: ${message}`;
+  return options.length ? `${message} (set by ${options.map((o) => `-o ${o}`).join(', ')})` : message;
 }

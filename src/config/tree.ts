@@ -19,15 +19,26 @@ export function isMapNode(n: ConfigNode | undefined): n is ConfigMap {
   return n instanceof Map;
 }
 
-/** Converts a parsed YAML node (all scalars text) to a config node. */
-export function fromYNode(n: YNode | undefined): ConfigNode {
+/** Nodes a configuration may expand to once its aliases are copied out (Falco's is ~300). */
+export const MAX_CONFIG_NODES = 1_000_000;
+
+/**
+ * Converts a parsed YAML node (all scalars text) to a config node. The parsed document shares
+ * aliased nodes; the config tree copies them (a `-o` edit of one must not change the others),
+ * so an alias bomb (`b: [*a, *a, …]` nested) would be copied exponentially: once `budget.left`
+ * nodes have been made, conversion stops with a ConfigError.
+ */
+export function fromYNode(n: YNode | undefined, budget = { left: MAX_CONFIG_NODES, name: '' }): ConfigNode {
+  if (--budget.left < 0) {
+    throw new ConfigError(`Error reading config file (${budget.name}): its aliases expand to more than ${MAX_CONFIG_NODES.toLocaleString('en-US')} nodes`);
+  }
   if (!n || n.kind === 'null') return null;
   if (n.kind === 'scalar') return n.value;
-  if (n.kind === 'seq') return n.items.map(fromYNode);
+  if (n.kind === 'seq') return n.items.map((item) => fromYNode(item, budget));
   const m: ConfigMap = new Map();
   for (const { key, value } of n.entries) {
     const k = key.kind === 'scalar' ? key.value : 'null';
-    if (!m.has(k)) m.set(k, fromYNode(value)); // yaml-cpp finds the first of duplicate keys
+    if (!m.has(k)) m.set(k, fromYNode(value, budget)); // yaml-cpp finds the first of duplicate keys
   }
   return m;
 }
@@ -37,7 +48,7 @@ export function parseConfigText(text: string, name: string): ConfigNode {
   const parsed = parseYaml(text);
   if (!parsed.ok) throw new ConfigError(`Error reading config file (${name}): ${parsed.error.message}`);
   const doc = parsed.docs[0];
-  const node = fromYNode(doc);
+  const node = fromYNode(doc, { left: MAX_CONFIG_NODES, name });
   if (node !== null && !isMapNode(node)) {
     throw new ConfigError(`Error reading config file (${name}): the configuration must be a YAML mapping`);
   }

@@ -47,7 +47,9 @@ export function judgeRun(r: RunOutcome, c: FuzzCase, limits: Limits): Failure | 
   if (STACK.test(r.stderr)) return { kind: 'stack', detail: r.stderr.slice(0, 1500) };
   if (r.exitCode !== 0 && r.exitCode !== 1) return { kind: 'exit-code', detail: `exit ${r.exitCode}: ${r.stderr.slice(0, 300)}` };
   if (CONTROL.test(r.stderr)) return { kind: 'escape', detail: JSON.stringify(r.stderr.slice(0, 300)) };
-  const errors = r.stderr.split('\n').filter((l) => l.startsWith('tsfalco: ') || /^error\b/i.test(l));
+  let errors = r.stderr.split('\n').filter((l) => l.startsWith('tsfalco: ') || /^error\b/i.test(l));
+  // `rules validate` reports on stdout, as `falco -V` does.
+  if (!errors.length && r.exitCode === 1) errors = r.stdout.split('\n').filter((l, i) => (i === 0 && l.trim()) || / error /.test(l));
   if (r.exitCode === 1) {
     if (!errors.length) return { kind: 'unnamed', detail: `exit 1 without an error line: ${JSON.stringify(r.stderr.slice(0, 300))}` };
     const unnamed = errors.find((l) => !c.mustName.some((n) => l.includes(n)));

@@ -59,12 +59,12 @@ function table(r: FuzzReport): string {
   const rows = r.targets.map((t) => {
     const failures = Object.entries(t.failures).map(([k, n]) => `${k} ${n}`).join(', ') || '0';
     const exits = Object.entries(t.exits).map(([k, n]) => `${k}: ${n}`).join(', ');
-    return `| ${t.name} | ${t.cases} | ${t.runs} | ${exits} | ${failures} | ${t.maxRssMiB} | ${t.maxMs} | ${t.seconds.toFixed(0)} |`;
+    return `| ${t.name} | ${t.cases} | ${t.runs} | ${exits} | ${failures} | ${t.unconfirmed} | ${t.maxRssMiB} | ${t.maxMs} | ${t.seconds.toFixed(0)} |`;
   });
   return [
     `seed ${r.seed}, ${r.seconds.toFixed(0)} s`,
-    '| target | cases | runs | exit codes | failures | max RSS MiB | slowest ms | s |',
-    '|---|---|---|---|---|---|---|---|',
+    '| target | cases | runs | exit codes | failures | not reproduced | max RSS MiB | slowest ms | s |',
+    '|---|---|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n');
 }

@@ -43,6 +43,8 @@ export interface TargetReport {
   maxRssMiB: number;
   maxMs: number;
   seconds: number;
+  /** Hangs and deaths that a fresh worker did not reproduce. */
+  unconfirmed: number;
 }
 
 export interface Finding {
@@ -94,6 +96,8 @@ class Worker {
     };
     proc.stdout!.on('data', keep);
     proc.stderr!.on('data', keep);
+    // A send to a worker that just died fails with EPIPE; its 'exit' reports the death.
+    proc.on('error', () => {});
     proc.on('exit', (code, signal) => {
       this.proc = null;
       const done = this.pending;
@@ -164,7 +168,38 @@ function freshRun(argv: string[], cwd: string, timeoutMs: number): string {
   return `${r.error ? `error ${(r.error as NodeJS.ErrnoException).code}` : r.signal ? `signal ${r.signal}` : `exit ${r.status}`}: ${line.slice(0, 300)}`;
 }
 
+/** Runs every command line of a case in `worker`, judging each; stops at the first failure. */
+async function runCase(worker: Worker, c: FuzzCase, target: FuzzTarget, report: TargetReport | null, limits = currentLimits!): Promise<{ failure: Failure | null; failedArgv: string[] }> {
+  worker.clean();
+  writeCase(c, worker.dir);
+  const outcomes: RunOutcome[] = [];
+  for (const argv of c.runs) {
+    const o = await worker.run({ id: jobId++, argv: substitute(argv, worker.dir) }, limits.timeoutMs);
+    const r: RunOutcome =
+      'hang' in o
+        ? { argv, exitCode: -1, stdout: '', stderr: '', hang: true, peakRss: 0, ms: limits.timeoutMs }
+        : 'died' in o
+          ? { argv, exitCode: -1, stdout: '', stderr: '', died: o.died, peakRss: 0, ms: 0 }
+          : { argv, exitCode: o.exitCode, stdout: o.stdout, stderr: o.stderr, crash: o.crash, peakRss: o.peakRss, ms: o.ms };
+    outcomes.push(r);
+    if (report) {
+      report.runs++;
+      report.exits[String(r.exitCode)] = (report.exits[String(r.exitCode)] ?? 0) + 1;
+      report.maxRssMiB = Math.max(report.maxRssMiB, Math.round(r.peakRss / 2 ** 20));
+      report.maxMs = Math.max(report.maxMs, Math.round(r.ms));
+    }
+    const failure = judgeRun(r, c, limits);
+    if (failure) return { failure, failedArgv: argv };
+  }
+  const problem = target.agree?.(outcomes, c);
+  return { failure: problem ? { kind: 'disagree', detail: problem } : null, failedArgv: c.runs[0] };
+}
+
+let jobId = 0;
+let currentLimits: Limits | undefined;
+
 export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
+  currentLimits = options.limits;
   const log = options.log ?? (() => {});
   const t0 = performance.now();
   const scratch = mkdtempSync(join(tmpdir(), 'tsfalco-fuzz-'));
@@ -183,44 +218,27 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
           return { status: r.status, stdout: r.stdout, stderr: r.stderr };
         },
       });
-      const report: TargetReport = { name: target.name, description: target.description, cases: 0, runs: 0, failures: {}, exits: {}, maxRssMiB: 0, maxMs: 0, seconds: 0 };
+      const report: TargetReport = { name: target.name, description: target.description, cases: 0, runs: 0, failures: {}, exits: {}, maxRssMiB: 0, maxMs: 0, seconds: 0, unconfirmed: 0 };
       const started = performance.now();
       let lastLog = started;
       const from = options.from ?? 0;
       let next = from;
       const end = from + options.perTarget;
-      let jobId = 0;
       const one = async (worker: Worker): Promise<void> => {
         while (next < end) {
           const index = next++;
           const c = target.generate(rng(caseSeed(options.seed, target.name, index)), seeds);
-          worker.clean();
-          writeCase(c, worker.dir);
-          const outcomes: RunOutcome[] = [];
-          let failure: Failure | null = null;
-          let failedArgv: string[] = c.runs[0];
-          for (const argv of c.runs) {
-            const o = await worker.run({ id: jobId++, argv: substitute(argv, worker.dir) }, options.limits.timeoutMs);
-            const r: RunOutcome =
-              'hang' in o
-                ? { argv, exitCode: -1, stdout: '', stderr: '', hang: true, peakRss: 0, ms: options.limits.timeoutMs }
-                : 'died' in o
-                  ? { argv, exitCode: -1, stdout: '', stderr: '', died: o.died, peakRss: 0, ms: 0 }
-                  : { argv, exitCode: o.exitCode, stdout: o.stdout, stderr: o.stderr, crash: o.crash, peakRss: o.peakRss, ms: o.ms };
-            outcomes.push(r);
-            report.runs++;
-            report.exits[String(r.exitCode)] = (report.exits[String(r.exitCode)] ?? 0) + 1;
-            report.maxRssMiB = Math.max(report.maxRssMiB, Math.round(r.peakRss / 2 ** 20));
-            report.maxMs = Math.max(report.maxMs, Math.round(r.ms));
-            failure = judgeRun(r, c, options.limits);
-            if (failure) {
-              failedArgv = argv;
-              break;
-            }
-          }
-          if (!failure && target.agree) {
-            const problem = target.agree(outcomes, c);
-            if (problem) failure = { kind: 'disagree', detail: problem };
+          let { failure, failedArgv } = await runCase(worker, c, target, report);
+          // A hang or a death can be another case's doing (the heap a previous case left behind,
+          // the other worker starving this one): try once more in a fresh worker.
+          if (failure && (failure.kind === 'hang' || failure.kind === 'memory' || (failure.kind === 'crash' && failure.detail.startsWith('the process died')))) {
+            worker.stop();
+            const again = await runCase(worker, c, target, null);
+            if (!again.failure) {
+              report.unconfirmed++;
+              log(`  ${target.name} #${index}: ${failure.kind} not reproduced in a fresh worker (${c.note})`);
+              failure = null;
+            } else ({ failure, failedArgv } = again);
           }
           report.cases++;
           if (failure) {
