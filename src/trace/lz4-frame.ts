@@ -303,20 +303,32 @@ export function verifyLz4Frame(src: Uint8Array, expected: number): string | null
     if (size !== expected) return `LZ4 frame content size ${size}, ${expected} expected`;
   }
   const checksums = (flg & FLG_BLOCK_CHECKSUM) !== 0;
-  let bound = 0;
+  // A one-shot compressor (ours, lz4's LZ4F_compressFrame) cuts the content into full blocks
+  // and a last partial one, and stores a block as is exactly when compressing would not make it
+  // smaller: so in a frame of ours (the checksummed kind) a stored block is as long as its share
+  // of the content and a compressed one shorter. That covers the one bit the checksums do not:
+  // the stored/compressed flag of a block's size word.
+  const blocks = Math.ceil(expected / blockMax);
   let i = headerEnd + 1;
   for (let block = 0; ; block++) {
     if (i + 4 > src.length) return 'truncated LZ4 frame (no end mark)';
     const word = u32(src, i);
     i += 4;
-    if (word === 0) break;
+    if (word === 0) {
+      if (block < blocks) return `LZ4 frame of ${block} block(s) too short for its ${expected} bytes`;
+      break;
+    }
     const length = word & 0x7fffffff;
     if (length > blockMax) return `LZ4 block ${block} of ${length} bytes exceeds the frame's ${blockMax}-byte blocks`;
     if (i + length + (checksums ? 4 : 0) > src.length) return `LZ4 block ${block} runs past the end of its buffer`;
-    if (checksums && xxh32(src, i, i + length) !== u32(src, i + length)) return `LZ4 block ${block} checksum mismatch`;
-    bound += blockMax;
+    if (checksums) {
+      if (xxh32(src, i, i + length) !== u32(src, i + length)) return `LZ4 block ${block} checksum mismatch`;
+      const share = block < blocks - 1 ? blockMax : expected - (blocks - 1) * blockMax;
+      if (block >= blocks) return `LZ4 frame has more blocks than its ${expected} bytes need`;
+      const stored = (word & 0x80000000) !== 0;
+      if (stored ? length !== share : length >= share) return `LZ4 block ${block}: a ${stored ? 'stored' : 'compressed'} block of ${length} bytes for ${share} bytes of content`;
+    }
     i += length + (checksums ? 4 : 0);
   }
-  if (bound < expected) return `LZ4 frame too short for its ${expected} bytes`;
   return null;
 }

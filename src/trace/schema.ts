@@ -117,8 +117,8 @@ export function schemaMismatch(schema: Schema): string | null {
     const spec = SPEC_BY_NAME.get(field.name);
     if (!spec) continue; // a column of a later minor version
     const want = String(arrowType(spec.kind, 0)).replace(/Dictionary<(.*?), ?(.*?)>.*/, 'Dictionary<$1, $2>');
-    const have = String(field.type).replace(/Dictionary<(.*?), ?(.*?)>.*/, 'Dictionary<$1, $2>');
-    if (want !== have) return `column "${field.name}" is ${/undefined|NaN/.test(have) ? 'of a damaged type' : have}, a tsfalco trace's is ${want}`;
+    const have = typeText(field.type);
+    if (want !== have) return `column "${field.name}" is ${have ?? 'of a damaged type'}, a tsfalco trace's is ${want}`;
   }
   // Every 1.x trace has all the columns of 1.0 (later minors only add).
   const missing = COLUMNS.find((c) => !seen.has(c.name));
@@ -126,6 +126,17 @@ export function schemaMismatch(schema: Schema): string | null {
 }
 
 const SPEC_BY_NAME = new Map<string, ColumnSpec>(COLUMNS.map((c) => [c.name, c]));
+
+/** apache-arrow's name of a type (`Dictionary<Int32, Utf8>`), or null for a type damage left half made (its toString may throw). */
+function typeText(type: DataType): string | null {
+  let text: string;
+  try {
+    text = String(type);
+  } catch {
+    return null;
+  }
+  return /undefined|NaN|null/.test(text) ? null : text.replace(/Dictionary<(.*?), ?(.*?)>.*/, 'Dictionary<$1, $2>');
+}
 
 /** Reads our metadata back from a schema; `null` when the schema is not a tsfalco trace. */
 export function parseTraceMetadata(metadata: Map<string, string>): TraceMetadata | null {

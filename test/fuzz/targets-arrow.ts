@@ -17,14 +17,14 @@ import type { FuzzCase, FuzzTarget, Rand, RunOutcome } from './types.js';
  */
 
 /** A number in the file that a mutation can set: where, how wide, and its honest value. */
-interface Slot {
+export interface Slot {
   pos: number;
   width: 1 | 4 | 8;
   what: string;
   value: number;
 }
 
-interface Seed {
+export interface Seed {
   name: string;
   bytes: Uint8Array;
   slots: Slot[];
@@ -34,7 +34,7 @@ interface Seed {
   buffers: Array<[number, number]>;
 }
 
-function walk(name: string, bytes: Uint8Array): Seed {
+export function walk(name: string, bytes: Uint8Array): Seed {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const slots: Slot[] = [];
   const messages: Array<[number, number]> = [];
@@ -118,6 +118,16 @@ function slotValue(rand: Rand, slot: Slot, fileSize: number): number | bigint {
   if (slot.width === 4) choices.push(-1, 0x80000000 | 0);
   if (slot.width === 1) choices.push(v ^ (1 << int(rand, 8)), int(rand, 256));
   return pick(rand, choices);
+}
+
+/** A copy of `bytes` with `slot` set to `value` (for regression tests that need one exact damage). */
+export function withSlot(bytes: Uint8Array, slot: Slot, value: number | bigint): Uint8Array {
+  const out = bytes.slice();
+  const view = new DataView(out.buffer);
+  if (slot.width === 8) view.setBigInt64(slot.pos, BigInt.asIntN(64, BigInt(value)), true);
+  else if (slot.width === 4) view.setInt32(slot.pos, Number(BigInt.asIntN(32, BigInt(value))), true);
+  else view.setUint8(slot.pos, Number(BigInt.asUintN(8, BigInt(value))));
+  return out;
 }
 
 function setSlot(rand: Rand, seed: Seed): { bytes: Uint8Array; note: string } {

@@ -1,7 +1,8 @@
-import { compressFrameSync } from 'lz4-napi';
+import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
 import { compress as lz4jsCompress } from 'lz4js';
 import { describe, expect, it } from 'vitest';
-import { decodeLz4Frame, decodeLz4FrameJs, lz4UsesWasm } from '../../src/trace/lz4-frame.js';
+import { decodeLz4Frame, decodeLz4FrameJs, lz4UsesWasm, verifyLz4Frame, withFrameChecksums } from '../../src/trace/lz4-frame.js';
+import { xxh32 } from '../../src/trace/xxh32.js';
 
 /** Inputs shaped like trace columns and unlike them: runs, short periods, noise, text, sizes around block edges. */
 function inputs(): Uint8Array[] {
@@ -68,4 +69,43 @@ describe.each([
 
 it('uses the WebAssembly decoder on Node', () => {
   expect(lz4UsesWasm).toBe(true);
+});
+
+describe('frames with content size and block checksums (what the writer stores)', () => {
+  it('xxh32 gives the reference values of the xxHash spec', () => {
+    const e = new TextEncoder();
+    expect(xxh32(e.encode(''))).toBe(0x02cc5d05);
+    expect(xxh32(e.encode('a'))).toBe(0x550d7456);
+    expect(xxh32(e.encode('abc'))).toBe(0x32d153ff);
+    expect(xxh32(e.encode('Nobody inspects the spammish repetition'))).toBe(0xe2293b2f);
+  });
+
+  it('are read back byte for byte by our decoders and by lz4-napi, an independent implementation', () => {
+    for (const input of inputs()) {
+      const frame = withFrameChecksums(compressFrameSync(Buffer.from(input)), input.length);
+      expect(frame[4] & 0x18).toBe(0x18);
+      expect(verifyLz4Frame(frame, input.length)).toBeNull();
+      expect(Buffer.from(decodeLz4Frame(frame)).equals(Buffer.from(input))).toBe(true);
+      expect(Buffer.from(decodeLz4FrameJs(frame)).equals(Buffer.from(input))).toBe(true);
+      expect(Buffer.from(decompressFrameSync(Buffer.from(frame))).equals(Buffer.from(input))).toBe(true);
+    }
+  });
+
+  it('any one flipped bit of such a frame is found without decompressing it', () => {
+    const input = inputs().find((b) => b.length === 4096 && b[1] !== 0)!;
+    const frame = withFrameChecksums(compressFrameSync(Buffer.from(input)), input.length);
+    for (let at = 0; at < frame.length; at++) {
+      for (let bit = 0; bit < 8; bit++) {
+        const bad = frame.slice();
+        bad[at] ^= 1 << bit;
+        expect(verifyLz4Frame(bad, input.length), `byte ${at} bit ${bit}`).not.toBeNull();
+      }
+    }
+  });
+
+  it('a frame of another size than the Arrow prefix says is refused', () => {
+    const input = new Uint8Array(1000).fill(7);
+    const frame = withFrameChecksums(compressFrameSync(Buffer.from(input)), input.length);
+    expect(verifyLz4Frame(frame, 999)).toMatch(/content size 1000, 999 expected/);
+  });
 });

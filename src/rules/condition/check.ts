@@ -226,7 +226,7 @@ export function analyzeCheck(c: CheckExpr, catalog: FieldCatalog, warnings?: Con
         if (w) warnings.push({ code: 'LOAD_COMPILE_CONDITION', message: w, pos: v.pos });
       }
       const nospaces = v.value.replace(/\s+/g, '');
-      if (nospaces && splitFieldName(catalog, nospaces.replace(/\[.*$/, '')) && /^[a-zA-Z]+[a-zA-Z0-9_]*(\.[a-zA-Z]+[a-zA-Z0-9_]*)+(\[.*\])?$/.test(nospaces)) {
+      if (nospaces && splitFieldName(catalog, nospaces.replace(/\[.*$/, '')) && /^[a-zA-Z][a-zA-Z0-9_]*(\.[a-zA-Z][a-zA-Z0-9_]*)+(\[.*\])?$/.test(nospaces)) {
         warnings.push({ code: 'LOAD_COMPILE_CONDITION', message: `'${v.value}' may be a valid field misused as a const string value`, pos: v.pos });
       }
       for (const t of TRANSFORMER_NAMES) {

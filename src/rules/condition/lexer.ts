@@ -55,9 +55,9 @@ const fieldArg: CustomPatternMatcherFunc = (text, offset) => {
 export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: BLANKS, group: Lexer.SKIPPED, line_breaks: true });
 export const FieldName = createToken({
   name: 'FieldName',
-  pattern: /[a-zA-Z]+[a-zA-Z0-9_]*(?:\.[a-zA-Z]+[a-zA-Z0-9_]*)+/,
+  pattern: /[a-zA-Z][a-zA-Z0-9_]*(?:\.[a-zA-Z][a-zA-Z0-9_]*)+/,
 });
-export const Identifier = createToken({ name: 'Identifier', pattern: /[a-zA-Z]+[a-zA-Z0-9_]*/ });
+export const Identifier = createToken({ name: 'Identifier', pattern: /[a-zA-Z][a-zA-Z0-9_]*/ });
 const kw = (name: string, word: string, extra: Partial<Parameters<typeof createToken>[0]> = {}): TokenType =>
   createToken({ name, pattern: new RegExp(word), longer_alt: [FieldName, Identifier], ...extra });
 export const And = kw('And', 'and');

@@ -69,7 +69,7 @@ const MSG_CLOSE_TRANSFORMER = "expected a ')' token closing the transformer";
 const MAX_TRANSFORMER_NESTING = 100;
 
 const RGX_NUMBER = /^(?:0[xX][0-9a-fA-F]+|[+-]?[0-9]+\.?[0-9]*(?:[eE][+-][0-9]+)?)$/;
-const RGX_IDENTIFIER_PREFIX = /^[a-zA-Z]+[a-zA-Z0-9_]*/;
+const RGX_IDENTIFIER_PREFIX = /^[a-zA-Z][a-zA-Z0-9_]*/;
 
 type ItemType = 'lparen' | 'rparen' | 'and' | 'or' | 'not' | 'operand' | 'bad';
 interface Item {

@@ -42,9 +42,9 @@ export const WARNING_ENABLED =
 export const ERROR_OVERRIDE_APPEND =
   "Keys 'override' and 'append: true' cannot be used together. Add an 'append' entry (e.g. 'condition: append') under 'override' instead.";
 
-const RGX_IDENTIFIER = '([a-zA-Z]+[a-zA-Z0-9_]*)';
+const RGX_IDENTIFIER = '([a-zA-Z][a-zA-Z0-9_]*)';
 const RGX_BARESTR = '([^()"\'[:space:]=,]+)';
-const IDENTIFIER = /^[a-zA-Z]+[a-zA-Z0-9_]*$/;
+const IDENTIFIER = /^[a-zA-Z][a-zA-Z0-9_]*$/;
 const BARESTR = /^[^()"'\s=,]+$/;
 
 export const SYSCALL_SOURCE = 'syscall';
