@@ -78,5 +78,9 @@ export function readRegularText(path: string, maxBytes: number): string {
 
 /** Largest rules file read (Falco's whole upstream set is under 1 MiB). */
 export const MAX_RULES_FILE = 64 * MIB;
-/** Largest falco.yaml read. */
-export const MAX_CONFIG_FILE = 16 * MIB;
+/**
+ * Largest falco.yaml read. Falco's stock one is ~60 KB; a configuration document costs ~150 times
+ * its size while it is parsed and typed (the YAML library's nodes, then ours), so 1 MiB keeps a
+ * hostile one well under 512 MB.
+ */
+export const MAX_CONFIG_FILE = 1 * MIB;

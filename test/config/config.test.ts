@@ -106,19 +106,21 @@ describe('invalid values are one clear error', () => {
     }
     throw new Error('no error');
   };
+  // The -o option that set a bad value is named first (Falco's own message names neither it nor,
+  // for a -o value, the right file); a value from the -c file names the file.
   it('names the key and the problem', () => {
     expect(err({ options: ['priority=loud'] })).toBe(
-      'Unknown priority "loud"--must be one of emergency, alert, critical, error, warning, notice, informational, debug',
+      '-o priority=loud: Unknown priority "loud"--must be one of emergency, alert, critical, error, warning, notice, informational, debug',
     );
-    expect(err({ options: ['rule_matching=best'] })).toBe('Unknown rule matching strategy "best"--must be one of first, all');
-    expect(err({ options: ['json_output=perhaps'] })).toBe('Config error at key "json_output": expected true or false, got "perhaps"');
-    expect(err({ options: ['novalue'] })).toBe('Error parsing config option "novalue". Must be of the form key=val or key.subkey=val');
+    expect(err({ options: ['rule_matching=best'] })).toBe('-o rule_matching=best: Unknown rule matching strategy "best"--must be one of first, all');
+    expect(err({ options: ['json_output=perhaps'] })).toBe('-o json_output=perhaps: Config error at key "json_output": expected true or false, got "perhaps"');
+    expect(err({ options: ['novalue'] })).toBe('-o novalue: Error parsing config option "novalue". Must be of the form key=val or key.subkey=val');
     expect(err({ options: ['syscall_event_drops.threshold=1.1'] })).toMatch(/threshold must be a double in the range \[0, 1\]/);
     expect(err({ options: ['syscall_event_drops.actions[0]=ignore'] })).toBe(
-      'Error reading config file (/etc/falco/falco.yaml (stock defaults)): syscall event drop action "alert" does not make sense with the "ignore" action',
+      '-o syscall_event_drops.actions[0]=ignore: syscall event drop action "alert" does not make sense with the "ignore" action',
     );
     expect(err({ options: ['syscall_event_drops.actions=explode'] })).toMatch(/available actions for syscall event drops/);
-    expect(err({ options: ['priority.x=1'] })).toBe('Config error at key "priority.x": operator[] call on a scalar (key: "x")');
+    expect(err({ options: ['priority.x=1'] })).toBe('-o priority.x=1: Config error at key "priority.x": operator[] call on a scalar (key: "x")');
     expect(err({ options: ['rules[].enable.nothing=1'] })).toMatch(/rules\[0\]\.enable must name a 'rule' or a 'tag'/);
     expect(err({ configFile: '/nonexistent/falco.yaml' })).toBe('Error reading config file (/nonexistent/falco.yaml): no such file');
     expect(err({ configFile: withFile('a: [1\n') })).toMatch(/^Error reading config file \(.*\): yaml-cpp: error at line 2, column 1: /);

@@ -56,7 +56,9 @@ export function judgeRun(r: RunOutcome, c: FuzzCase, limits: Limits): Failure | 
     if (unnamed) return { kind: 'unnamed', detail: `${unnamed.slice(0, 300)} (names none of ${c.mustName.join(', ')})` };
   }
   for (const line of errors) {
-    const leak = INTERNALS.find((re) => re.test(line));
+    // A value the user gave is quoted in the message (`got "NaN"`): not a leak.
+    const ours = line.replace(/"[^"]*"/g, '""');
+    const leak = INTERNALS.find((re) => re.test(ours));
     if (leak) return { kind: 'internals', detail: line.slice(0, 300) };
   }
   return null;

@@ -42,7 +42,9 @@ export const WARNING_ENABLED =
 export const ERROR_OVERRIDE_APPEND =
   "Keys 'override' and 'append: true' cannot be used together. Add an 'append' entry (e.g. 'condition: append') under 'override' instead.";
 
-const RGX_IDENTIFIER = '([a-zA-Z][a-zA-Z0-9_]*)';
+// Falco's words for an identifier, quoted in its message; IDENTIFIER below is the same language
+// written so that it cannot backtrack on a long near-miss.
+const RGX_IDENTIFIER = '([a-zA-Z]+[a-zA-Z0-9_]*)';
 const RGX_BARESTR = '([^()"\'[:space:]=,]+)';
 const IDENTIFIER = /^[a-zA-Z][a-zA-Z0-9_]*$/;
 const BARESTR = /^[^()"'\s=,]+$/;

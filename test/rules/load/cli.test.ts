@@ -55,7 +55,7 @@ describe('tsfalco rules validate', () => {
     expect(r.stderr.trim()).toBe('tsfalco: Could not read rules file /nonexistent/rules.yaml: no such file or directory');
     const o = tsfalco(['rules', 'validate', UPSTREAM[0]!, '-o', 'priority=loud']);
     expect(o.status).toBe(1);
-    expect(o.stderr).toMatch(/^tsfalco: Unknown priority "loud"/);
+    expect(o.stderr).toMatch(/^tsfalco: -o priority=loud: Unknown priority "loud"/);
   });
 });
 
