@@ -285,10 +285,26 @@ describe('inputs that are not regular files', () => {
 });
 
 describe('errors name the option at fault', () => {
-  it('a --filter that does not parse: the column it fails at', () => {
+  it('a --filter that does not parse: the column it fails at, with a caret under it', () => {
     const r = tsfalco(['replay', DEMO, '--filter', 'proc.name = x and (']);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe("tsfalco: --filter: column 20: expected a '(' token, a field check, or an identifier\n");
+    expect(r.stderr).toBe("tsfalco: --filter: column 20: expected a '(' token, a field check, or an identifier\n  proc.name = x and (\n                     ^\n");
+  });
+
+  it('a --filter with an unknown field or macro: the column of its name, with a caret; control characters escaped', () => {
+    const r = tsfalco(['replay', DEMO, '--filter', 'evt.type=open and nope.x=\x1b[31m']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('tsfalco: --filter: column 19: filter_check called with nonexistent field nope.x\n  evt.type=open and nope.x=\\x1b[31m\n                    ^\n');
+    const m = tsfalco(['replay', DEMO, '--filter', 'evt.type=open and not my_macro']);
+    expect(m.stderr).toBe("tsfalco: --filter: column 23: Undefined macro 'my_macro' used in filter.\n  evt.type=open and not my_macro\n                        ^\n");
+  });
+
+  it('a long --filter shows a window around the place', () => {
+    const filter = `${'proc.name=x and '.repeat(20)}(`;
+    const r = tsfalco(['replay', DEMO, '--filter', filter]);
+    const [, text, caret] = r.stderr.split('\n');
+    expect(text.startsWith('  …')).toBe(true);
+    expect(caret.indexOf('^')).toBe(text.length); // just after the last character shown, the '(' being at the end
   });
 
   it('an unsatisfied plugin requirement names the rules file that asks for it', () => {

@@ -36,7 +36,8 @@ export abstract class TsfalcoCommand extends Command {
     }
     if (isUserError(err)) {
       if (process.env.TSFALCO_DEBUG) process.stderr.write(`${err.stack}\n`);
-      process.stderr.write(`tsfalco: ${sanitize(err.message)}\n`);
+      // Line by line: a message may show its input under it with a caret (--filter).
+      process.stderr.write(`tsfalco: ${err.message.split('\n').map(sanitize).join('\n')}\n`);
       process.exitCode = err.exitCode;
       return this.exit(err.exitCode);
     }

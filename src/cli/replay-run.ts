@@ -60,13 +60,35 @@ function checkPrintFormat(format: string | undefined): void {
   if (problem) throw new UserError(`-p: ${problem.message}`);
 }
 
+/**
+ * A --filter error with the column it is at and the filter under it, a caret below the place
+ * (a window of the filter around it when the filter is long), as sysdig users read them.
+ */
+function filterError(filter: string, column: number | null, message: string): UserError {
+  if (column === null) return new UserError(`--filter: ${message}`);
+  const from = Math.max(0, column - 60);
+  const shown = sanitize(filter.slice(from, column + 60).replace(/\s/g, ' '));
+  const lead = from > 0 ? '…' : '';
+  return new UserError(`--filter: column ${column + 1}: ${message}\n  ${lead}${shown}${column + 60 < filter.length ? '…' : ''}\n  ${' '.repeat(lead.length + column - from)}^`);
+}
+
+/** Where a name a compile error quotes (`nonexistent field nope.x`, `Undefined macro 'm'`) first appears in the filter as a whole word. */
+function columnOfName(filter: string, message: string): number | null {
+  const m = /(?:nonexistent field |Undefined (?:macro|list) '|unknown field )([^\s']+)/.exec(message);
+  if (!m) return null;
+  const name = m[1]!;
+  const re = new RegExp(`(^|[^\\w.])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w.])`);
+  const at = re.exec(filter);
+  return at ? at.index + at[1]!.length : null;
+}
+
 /** A --filter that does not parse: the message with the column it is at. */
 function checkFilterSyntax(filter: string): void {
   try {
     parseCondition(filter);
   } catch (e) {
     if (!isConditionError(e)) throw e;
-    throw new UserError(`--filter: column ${e.pos.column + 1}: ${e.message}`);
+    throw filterError(filter, e.pos.column, e.message);
   }
 }
 
@@ -80,7 +102,8 @@ function filterRule(req: ReplayRequest): CompiledRule[] {
   const result = loadRulesContent(loader, '--filter', yaml);
   if (!result.successful) {
     const e = result.errors[0];
-    throw new UserError(`--filter: ${e ? e.message : 'invalid filter'}`);
+    const message = e ? e.message : 'invalid filter';
+    throw filterError(req.filter!, columnOfName(req.filter!, message), message);
   }
   return loader.compiled?.rules ?? [];
 }
