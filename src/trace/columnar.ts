@@ -491,6 +491,11 @@ export class Dictionary implements StringDictionary {
 export class ColumnarDecoder {
   private readonly dictionaries = new Map<number, Dictionary>();
   private readonly pool = new BufferPool();
+  /** Field nodes and buffers a record batch of the schema has; the top-level fields' nodes; the dictionary ids. */
+  private readonly nodes: number;
+  private readonly buffers: number;
+  private readonly topLevel: readonly number[];
+  private readonly dictionaryIds: ReadonlySet<number>;
 
   constructor(
     readonly schema: Schema,
@@ -505,11 +510,6 @@ export class ColumnarDecoder {
     this.dictionaryIds = new Set(ids(layouts));
   }
 
-  /** Field nodes and buffers a record batch of the schema has; the top-level fields' nodes. */
-  private readonly nodes: number;
-  private readonly buffers: number;
-  private readonly topLevel: readonly number[];
-  private readonly dictionaryIds: ReadonlySet<number>;
 
   static for(schema: Schema): ColumnarDecoder | null {
     const layouts = schemaLayouts(schema);
