@@ -120,10 +120,12 @@ export function isLargeBlock(type: number): boolean {
 
 /**
  * Largest block accepted. Event blocks of the non-large kinds are limited to 64 KiB by libscap;
- * state blocks (process lists of big hosts) and large-payload events can be much bigger. A
- * corrupted length beyond this is reported instead of buffering the rest of the file.
+ * state blocks (process lists of big hosts: ~2 KB a thread, so 64k threads) and large-payload
+ * events can be much bigger. A block is held whole while it is read, and reading one costs about
+ * three times its size, so 128 MiB keeps the worst file under ~512 MB; a length beyond it is
+ * reported instead of buffering the rest of the file.
  */
-export const MAX_BLOCK = 512 << 20;
+export const MAX_BLOCK = 128 << 20;
 const MAX_SMALL_EVENT_BLOCK = 64 << 10;
 
 /**

@@ -147,9 +147,9 @@ export class ScapInput {
       const size = Math.max(have + chunk.length, need);
       let target = this.buf;
       if (size > this.buf.length) {
-        let cap = Math.max(this.buf.length * 2, 64 << 10);
-        while (cap < size) cap *= 2;
-        target = new Uint8Array(cap);
+        // Doubling for a window that creeps up; exactly the size for one big block (a 64 MiB
+        // and 12-byte block must not take 128 MiB).
+        target = new Uint8Array(Math.max(Math.min(this.buf.length * 2, 1 << 30), 64 << 10, size));
       }
       target.set(this.buf.subarray(this.start, this.end), 0);
       this.base += this.start;

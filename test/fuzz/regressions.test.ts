@@ -21,6 +21,8 @@ beforeAll(() => {
   const r = tsfalco(['convert', join(ROOT, 'fixtures/demo.arrow'), out]);
   expect(r.status, r.stderr).toBe(0);
   seed = walk(out, new Uint8Array(readFileSync(out)));
+  const scap = tsfalco(['convert', join(ROOT, 'fixtures/demo.arrow'), join(dir, 'seed.scap')]);
+  expect(scap.status, scap.stderr).toBe(0);
 });
 
 const INTERNALS = /TypeError|RangeError|Cannot read propert|is not safe to convert|BigInt|undefined|NaN/;
@@ -96,7 +98,6 @@ describe('damaged .arrow traces: one verification for trace info and replay', ()
 describe('.scap.gz: bounded work from bounded input', () => {
   it('an fd list of a million zero entries (17 MB, 17 KB gzipped) is one fd, as in libscap\'s table', () => {
     const scapFile = join(dir, 'seed.scap');
-    expect(tsfalco(['convert', join(ROOT, 'fixtures/demo.arrow'), scapFile]).status).toBe(0);
     const scap = new Uint8Array(readFileSync(scapFile));
     const shbEnd = new DataView(scap.buffer).getUint32(4, true);
     const entries = 1_000_000; // fd 0, inode 0, type 0: 17 bytes each
@@ -116,6 +117,20 @@ describe('.scap.gz: bounded work from bounded input', () => {
     const [info] = JSON.parse(r.stdout) as Array<{ records: number; events: number }>;
     const plain = JSON.parse(tsfalco(['trace', 'info', '--json', scapFile]).stdout) as Array<{ records: number }>;
     expect(info.records).toBe(plain[0].records + 1); // the one fd 0 of thread 0
+  });
+});
+
+describe('.scap.gz: a block longer than any reader should hold', () => {
+  it('a process list declaring 512 MB is refused at its header (it cost ~950 MB and 8-11 s)', () => {
+    const scap = new Uint8Array(readFileSync(join(dir, 'seed.scap')));
+    const shbEnd = new DataView(scap.buffer).getUint32(4, true);
+    const header = new Uint8Array(4096);
+    const view = new DataView(header.buffer);
+    view.setUint32(0, 0x215, true); // a process list, version 9
+    view.setUint32(4, 512 << 20, true);
+    const file = join(dir, 'declared.scap.gz');
+    writeFileSync(file, gzipSync(new Uint8Array([...scap.subarray(0, shbEnd), ...header])));
+    expectCleanError(tsfalco(['replay', '--no-summary', file]), file, /claims 536870912 bytes, more than this kind of block can hold/);
   });
 });
 
