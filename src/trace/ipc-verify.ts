@@ -40,8 +40,11 @@ export function verifyMessageFlatbuffer(bytes: Uint8Array): string | null {
         if (id < 0n || id > 0x7fffffffn) return `implausible dictionary id ${id}`;
         return checkBatch(data, limit, message.bodyLength());
       }
-      default:
-        return `unexpected message type ${message.headerType()}`;
+      default: {
+        // A flatbuffer whose offsets point outside it reads as garbage or nothing at all.
+        const type = message.headerType() as number | undefined;
+        return Number.isInteger(type) ? `unexpected message type ${type}` : 'unreadable message header';
+      }
     }
   } catch (err) {
     return `unreadable message metadata (${(err as Error).message})`;

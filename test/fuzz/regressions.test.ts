@@ -83,6 +83,12 @@ describe('damaged .arrow traces: one verification for trace info and replay', ()
     bothReject(damaged('dict.arrow', /^dictionary id$/, 12), /dictionary/);
   });
 
+  it('a message whose flatbuffer offsets point outside it ("unexpected message type undefined")', () => {
+    const file = join(dir, 'splice.arrow');
+    writeFileSync(file, Buffer.concat([seed.bytes.subarray(0, 15), seed.bytes.subarray(7)]));
+    bothReject(file, /no Arrow schema at byte 8: unreadable message header/);
+  });
+
   it('a schema whose column type or name was damaged (BigInt of undefined in replay)', () => {
     // The first field's type: the schema flatbuffer's bytes, flipped where its type table is.
     const bytes = seed.bytes.slice();
