@@ -419,7 +419,7 @@ function withOrigin(message: string, name: string, fromFile: boolean, options: r
       break;
     }
   }
-  const option = key === undefined ? undefined : [...options].reverse().find((o) => overlaps(o.slice(0, Math.max(0, o.indexOf('='))).replace(/\[\]$/, ''), key!));
+  const option = key === undefined ? undefined : [...options].reverse().find((o) => overlaps(o.slice(0, Math.max(0, o.indexOf('='))).replace(/(\[\]|\.)+$/, ''), key!));
   if (option) return `-o ${option}: ${message.replace(`Error reading config file (${name}): `, '')}`;
   if (message.includes(name)) return message;
   if (fromFile) return `${name}: ${message}`;

@@ -57,7 +57,8 @@ export function judgeRun(r: RunOutcome, c: FuzzCase, limits: Limits): Failure | 
   }
   for (const line of errors) {
     // A value the user gave is quoted in the message (`got "NaN"`): not a leak.
-    const ours = line.replace(/"[^"]*"/g, '""');
+    // The same for the -o option the message starts with (`-o key=NaN: …`).
+    const ours = line.replace(/^tsfalco: -o \S+: /, 'tsfalco: -o OPTION: ').replace(/"[^"]*"/g, '""');
     const leak = INTERNALS.find((re) => re.test(ours));
     if (leak) return { kind: 'internals', detail: line.slice(0, 300) };
   }
