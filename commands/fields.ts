@@ -1,13 +1,13 @@
 import { Args, Flags } from '@oclif/core';
 import { TsfalcoCommand } from '../src/cli/base-command.js';
-import { syscallCatalog } from '../src/engine/fields/catalog.js';
+import { BUILTIN_SOURCES } from '../src/engine/sources.js';
 import { fieldListJson, renderFieldList } from '../src/engine/fields/listing.js';
 import type { FieldCatalog } from '../src/rules/catalog.js';
 import { UserError } from '../src/util/errors.js';
 import { toJson } from '../src/util/json.js';
 
-/** Catalogs by event source; plugin sources will register here. */
-const CATALOGS: ReadonlyMap<string, FieldCatalog> = new Map([['syscall', syscallCatalog]]);
+/** Catalogs by event source, from the engine's registry of sources. */
+const CATALOGS: ReadonlyMap<string, FieldCatalog> = new Map(BUILTIN_SOURCES.map((s) => [s.name, s.catalog]));
 
 export default class Fields extends TsfalcoCommand {
   static override summary = 'List the fields usable in rule conditions and outputs (like falco --list).';

@@ -4,14 +4,12 @@ import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import Table from 'cli-table3';
 import type { FalcoConfig } from '../config/index.js';
-import { newSyscallProvider, syscallProvider } from '../engine/extract/fields.js';
+import { alertOf, internalAlert } from '../engine/alert.js';
 import { replayTrace, type ReplayStats } from '../engine/replay.js';
-import { alertFormatFrom, alertJson, alertText, internalAlertJson, internalAlertText } from '../outputs/alerts.js';
-import { stderrLogger } from '../outputs/log.js';
+import { syscallSource } from '../engine/syscall/source.js';
+import { alertFormatFrom, alertLine, openConfiguredSinks, stderrLogger, type OutputMessage, type OutputSink } from '../outputs/index.js';
 import { newDropMonitor } from '../engine/drops.js';
-import { isInternalEvent, setBufferDisplayLimit } from '../engine/extract/event-args.js';
-import { openAlertFile } from '../outputs/file.js';
-import { programOutput } from '../outputs/program.js';
+import { isInternalEvent } from '../engine/extract/event-args.js';
 import { type CompiledRule, checkOutputFormat, formatPriority, loadRulesContent } from '../rules/load/index.js';
 import { isConditionError, parseCondition } from '../rules/condition/index.js';
 import { syscallCatalog } from '../engine/fields/catalog.js';
@@ -48,6 +46,11 @@ export const SYSDIG_FORMAT = '*%evt.num %evt.outputtime %evt.cpu %proc.name (%th
 
 /** sysdig shows buffers cut to this many characters unless -v (its inspector's max_evt_output_len). */
 const SYSDIG_BUFFER_LEN = 80;
+
+/** The options of the engine's sessions: in --filter mode buffers are cut as sysdig shows them. */
+function sessionOptions(req: ReplayRequest) {
+  return req.filter !== undefined ? { bufferDisplayLimit: SYSDIG_BUFFER_LEN } : {};
+}
 
 /**
  * A one-rule ruleset whose condition is the filter and whose output is the `-p` format, or
@@ -95,8 +98,7 @@ function checkFilterSyntax(filter: string): void {
 function filterRule(req: ReplayRequest): CompiledRule[] {
   checkFilterSyntax(req.filter!);
   checkPrintFormat(req.printAdditional);
-  setBufferDisplayLimit(SYSDIG_BUFFER_LEN);
-  const loader = loaderFor({ ...req.config, appendOutput: [] }, undefined, syscallProvider);
+  const loader = loaderFor({ ...req.config, appendOutput: [] }, undefined, syscallSource.newProvider(sessionOptions(req)));
   const format = req.printAdditional ?? SYSDIG_FORMAT;
   const yaml = `- rule: filter\n  desc: --filter\n  condition: ${JSON.stringify(req.filter)}\n  output: ${JSON.stringify(format)}\n  priority: DEBUG\n`;
   const result = loadRulesContent(loader, '--filter', yaml);
@@ -136,7 +138,7 @@ function loadRules(req: ReplayRequest): CompiledRule[] {
   const { rules, warnings } = loadRulesForRun({
     config: req.config,
     rulesFiles: builtin ? [builtin] : req.rulesFiles,
-    provider: newSyscallProvider(),
+    provider: syscallSource.newProvider(),
     disableSubstrings: req.disableSubstrings,
     disableTags: req.disableTags,
     enableTags: req.enableTags,
@@ -180,19 +182,21 @@ export function rulesFor(req: ReplayRequest): CompiledRule[] {
   return req.filter !== undefined ? filterRule(req) : loadRules(req);
 }
 
-/** Replays one trace, handing every output line (alert or --filter event) to `emit`. */
-export function replayOneTrace(req: ReplayRequest, rules: CompiledRule[], trace: string, emit: (line: string) => void, showProgress: boolean): TraceResult {
+/**
+ * Replays one trace, handing every output message (alert or --filter event line) to `emit`;
+ * `flush` after every batch (buffered outputs hold an alert no longer than one batch).
+ */
+export function replayOneTrace(req: ReplayRequest, rules: CompiledRule[], trace: string, emit: (message: OutputMessage) => void, showProgress: boolean, flush: () => void = () => {}): TraceResult {
   const filtering = req.filter !== undefined;
-  const json = req.json || req.config.jsonOutput;
+  const format = alertFormatFrom({ ...req.config, jsonOutput: req.json || req.config.jsonOutput });
   const byPriority = new Map<string, number>();
-  let format: ReturnType<typeof alertFormatFrom> | undefined;
   const logger = loggerFor(req.config);
   const dropConfig = req.config.syscallEventDrops;
   const drops = filtering || dropConfig.actions.length === 0 ? undefined : newDropMonitor(dropConfig, {
     log: (message) => logger.log('error', message),
     alert(message, ts, fields) {
-      const f = alertFormatFrom({ ...req.config, jsonOutput: json }, process.env.FALCO_HOSTNAME ?? '');
-      emit(json ? internalAlertJson(DROP_RULE, message, ts, fields, f) : internalAlertText(message, ts, f));
+      const alert = internalAlert(DROP_RULE, message, ts, syscallSource.name, process.env.FALCO_HOSTNAME ?? '', fields);
+      emit({ line: alertLine(alert, format), alert });
       byPriority.set('Debug', (byPriority.get('Debug') ?? 0) + 1);
     },
   });
@@ -203,23 +207,29 @@ export function replayOneTrace(req: ReplayRequest, rules: CompiledRule[], trace:
     rules,
     ruleMatching: filtering ? 'first' : req.config.ruleMatching,
     hostname: process.env.FALCO_HOSTNAME,
-    onProgress: progress.update,
+    onProgress(read, size) {
+      flush();
+      progress.update(read, size);
+    },
     drops,
-    onAlert(alert) {
+    session: sessionOptions(req),
+    onAlert(match) {
       if (filtering) {
         // sysdig leaves out its internal events (procinfo, container…: not syscalls) and, when the
         // format does not start with `*`, the events missing one of its fields.
-        if (isInternalEvent(alert.cursor)) return;
-        const line = alert.rule.formatter!.formatComplete(alert.cursor);
-        if (line !== undefined) emit(sanitize(line));
+        if (isInternalEvent(match.cursor)) return;
+        const line = match.rule.formatter!.formatComplete(match.cursor);
+        if (line !== undefined) emit({ line: sanitize(line) });
         return;
       }
-      format ??= alertFormatFrom({ ...req.config, jsonOutput: json }, alert.cursor.state.hostname);
-      emit(json ? alertJson(alert, format) : sanitize(alertText(alert, format)));
-      const p = formatPriority(alert.rule.priority);
+      const alert = alertOf(match);
+      // JSON escapes what a terminal would act on; text is sanitised.
+      emit({ line: format.json ? alertLine(alert, format) : sanitize(alertLine(alert, format)), alert });
+      const p = formatPriority(alert.priority);
       byPriority.set(p, (byPriority.get(p) ?? 0) + 1);
     },
   });
+  flush();
   const endedAt = performance.timeOrigin + performance.now();
   progress.stop();
   // Falco prints the drop monitoring report at the end of every replay; here it belongs to the summary.
@@ -234,8 +244,8 @@ const workerScript = join(here, 'replay-worker.js');
  * traces given to it; lines are buffered per trace and printed in the traces' order, so the
  * output is the same as with one worker.
  */
-async function replayInWorkers(req: ReplayRequest, workers: number, emit: (line: string) => void): Promise<TraceResult[]> {
-  const results: (TraceResult & { lines: string[] })[] = new Array(req.traces.length);
+async function replayInWorkers(req: ReplayRequest, workers: number, emit: (message: OutputMessage) => void): Promise<TraceResult[]> {
+  const results: (TraceResult & { lines: OutputMessage[] })[] = new Array(req.traces.length);
   let next = 0;
   const flushInOrder = () => {
     while (next < results.length && results[next]) {
@@ -250,7 +260,7 @@ async function replayInWorkers(req: ReplayRequest, workers: number, emit: (line:
       const indices = req.traces.map((_t, i) => i).filter((i) => i % count === w);
       return new Promise<void>((resolve, reject) => {
         const worker = new Worker(workerScript, { workerData: { req, indices } });
-        worker.on('message', (msg: { index: number; result: TraceResult; lines: string[] } | { error: string; userError: boolean }) => {
+        worker.on('message', (msg: { index: number; result: TraceResult; lines: OutputMessage[] } | { error: string; userError: boolean }) => {
           if ('error' in msg) {
             reject(msg.userError ? new UserError(msg.error) : new Error(msg.error));
             return;
@@ -268,30 +278,33 @@ async function replayInWorkers(req: ReplayRequest, workers: number, emit: (line:
 
 export async function runReplay(req: ReplayRequest, workers = 1): Promise<{ alerts: number; complete: boolean }> {
   // Opened first, so that a path it cannot append to is reported before anything runs.
-  const fileOut = req.config.fileOutput.enabled && req.filter === undefined ? openAlertFile(req.config.fileOutput.filename) : undefined;
+  const sinks = openConfiguredSinks(req.config, { alerts: req.filter === undefined });
+  let closed = false;
   try {
-    return await replayTo(req, workers, fileOut);
+    const result = await replayTo(req, workers, sinks);
+    closed = true;
+    await sinks.close();
+    return result;
   } finally {
-    fileOut?.close();
+    // After a failure: what was written stays written (the sinks' buffers are flushed).
+    if (!closed) await sinks.close().catch(() => {});
   }
 }
 
-async function replayTo(req: ReplayRequest, workers: number, fileOut: ReturnType<typeof openAlertFile> | undefined): Promise<{ alerts: number; complete: boolean }> {
-  const toStdout = req.config.stdoutOutput.enabled;
-  const program = req.config.programOutput.enabled && req.filter === undefined ? programOutput(req.config.programOutput.program, req.config.programOutput.keepAlive) : undefined;
-  const emit = (line: string) => {
-    if (toStdout) process.stdout.write(line + '\n');
-    fileOut?.write(line);
-    program?.write(line);
-  };
+async function replayTo(req: ReplayRequest, workers: number, sinks: OutputSink): Promise<{ alerts: number; complete: boolean }> {
+  const emit = (message: OutputMessage) => sinks.write(message);
   let results: TraceResult[];
   if (workers > 1 && req.traces.length > 1) {
-    results = await replayInWorkers(req, workers, emit);
+    results = await replayInWorkers(req, workers, (m) => {
+      emit(m);
+    });
+    sinks.flush();
   } else {
     const rules = rulesFor(req);
-    results = req.traces.map((trace) => replayOneTrace(req, rules, trace, emit, true));
+    results = req.traces.map((trace) => replayOneTrace(req, rules, trace, emit, true, () => sinks.flush()));
   }
-  await program?.close();
+  // Everything written before the summary and the messages on stderr.
+  sinks.flush();
   let complete = true;
   const byPriority = new Map<string, number>();
   for (const { stats, byPriority: prios } of results) {

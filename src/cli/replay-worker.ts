@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import type { OutputMessage } from '../outputs/index.js';
 import { isUserError } from '../util/errors.js';
 import { type ReplayRequest, replayOneTrace, rulesFor } from './replay-run.js';
 
@@ -7,8 +8,8 @@ const { req, indices } = workerData as { req: ReplayRequest; indices: number[] }
 try {
   const rules = rulesFor(req);
   for (const index of indices) {
-    const lines: string[] = [];
-    const result = replayOneTrace(req, rules, req.traces[index], (line) => lines.push(line), false);
+    const lines: OutputMessage[] = [];
+    const result = replayOneTrace(req, rules, req.traces[index], (message) => lines.push(message), false);
     parentPort!.postMessage({ index, result, lines });
   }
 } catch (err) {

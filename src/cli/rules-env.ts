@@ -7,7 +7,9 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { InputFileError, MAX_RULES_FILE, readRegularText } from '../util/input-file.js';
 import { ioReason } from '../util/io-errors.js';
 import { join } from 'node:path';
-import { syscallCatalog } from '../engine/fields/catalog.js';
+import type { SourceDefinition } from '../engine/source.js';
+import { BUILTIN_SOURCES } from '../engine/sources.js';
+export { CONTAINER_PLUGIN_SUGGESTED_FIELDS } from '../engine/syscall/source.js';
 import {
   appendOutputExtras,
   checkPluginRequirements,
@@ -38,20 +40,17 @@ export const BUILTIN_PLUGINS: readonly ProvidedPlugin[] = [{ name: 'container', 
  */
 export const VALIDATION_PROVIDER: ExtractorProvider = { extractor: () => () => undefined };
 
-/**
- * The fields Falco's container plugin marks "use as suggested output format", in its order
- * (falcosecurity/plugins plugins/container/src/caps/extract/extract.cpp): with
- * `append_output: - suggested_output: true` (Falco's default) every syscall rule's output gets
- * `container_id=%container.id container_name=%container.name …` and its JSON alert these
- * `output_fields`.
- */
-export const CONTAINER_PLUGIN_SUGGESTED_FIELDS: readonly string[] = [
-  'container.id', 'container.name', 'container.image.repository', 'container.image.tag', 'k8s.pod.name', 'k8s.ns.name',
-];
+/** Extractors for the rules of each source: one provider for all, or one per source. */
+export type ProviderChoice = ExtractorProvider | ((source: SourceDefinition) => ExtractorProvider);
 
-/** The sources the engine knows, as the rules loader needs them. */
-export function loaderSources(provider: ExtractorProvider = VALIDATION_PROVIDER): LoaderSource[] {
-  return [{ name: 'syscall', catalog: syscallCatalog, suggestedFields: CONTAINER_PLUGIN_SUGGESTED_FIELDS, provider }];
+/** The sources the engine knows (the registry's, or those given), as the rules loader needs them. */
+export function loaderSources(provider: ProviderChoice = VALIDATION_PROVIDER, sources: readonly SourceDefinition[] = BUILTIN_SOURCES): LoaderSource[] {
+  return sources.map((s) => ({
+    name: s.name,
+    catalog: s.catalog,
+    suggestedFields: s.suggestedFields,
+    provider: typeof provider === 'function' ? provider(s) : provider,
+  }));
 }
 
 /** -c/-o into a FalcoConfig; configuration mistakes become one-line user errors. */
@@ -104,8 +103,8 @@ export function expandRulesPaths(paths: readonly string[]): string[] {
 }
 
 /** Creates a loader configured from `config` (append_output) for the engine's sources. */
-export function loaderFor(config: FalcoConfig, printAdditional?: string, provider?: ExtractorProvider): RulesLoader {
-  const sources = loaderSources(provider);
+export function loaderFor(config: FalcoConfig, printAdditional?: string, provider?: ProviderChoice, engineSources?: readonly SourceDefinition[]): RulesLoader {
+  const sources = loaderSources(provider, engineSources);
   const extras = appendOutputExtras(config.appendOutput, sources, printAdditional);
   return newRulesLoader({ sources, extraOutputFormats: extras.formats, extraOutputFields: extras.fields });
 }
@@ -133,7 +132,9 @@ export interface RunRulesOptions {
   /** `-r` paths (files or folders); when empty, the configuration's rules_files that exist. */
   rulesFiles: readonly string[];
   /** The engine's extractors: conditions and outputs are compiled against them. */
-  provider: ExtractorProvider;
+  provider: ProviderChoice;
+  /** The event sources (default: the built-in ones). */
+  sources?: readonly SourceDefinition[];
   /** Legacy -D / -T / -t. */
   disableSubstrings?: readonly string[];
   disableTags?: readonly string[];
@@ -161,7 +162,7 @@ export function loadRulesForRun(opts: RunRulesOptions): RunRules {
   if (paths.length === 0) {
     throw new UserError('You must specify at least one rules file/directory via -r or a rules_file entry in falco.yaml');
   }
-  const loader = loadRuleFiles(loaderFor(opts.config, opts.printAdditional, opts.provider), expandRulesPaths(paths), true);
+  const loader = loadRuleFiles(loaderFor(opts.config, opts.printAdditional, opts.provider, opts.sources), expandRulesPaths(paths), true);
   const failed = loader.results.find((r) => !r.successful);
   if (failed) {
     const e = failed.errors[0]!;

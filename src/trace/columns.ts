@@ -1,5 +1,10 @@
 /**
- * The columns of a tsfalco trace, format version 1: one table, one row per event.
+ * The columns of a tsfalco trace, format version 1.1: one table, one row per event.
+ *
+ * Every row has `ts`, `num`, `source` and `type` (the core); the other columns belong to the
+ * event source that uses them: the `syscall` source owns the columns from `dir` to `extra`, a
+ * source without columns of its own carries its events in `payload`. A source adds columns of
+ * its own here, in a later minor version (`since`), nullable, so that older readers skip them.
  *
  * This list is the single source of truth: the Arrow schema, the writer's accumulators, the
  * reader's checks and the documentation test are all derived from it. A column's `kind` says how
@@ -30,6 +35,8 @@ export interface ColumnSpec {
   readonly falco: string;
   /** Only `ts`, `num` and `type` are required on every row. */
   readonly required?: boolean;
+  /** The format version that added the column (`1.1`); absent for the columns of 1.0. Traces of older versions lack it. */
+  readonly since?: string;
 }
 
 function c<N extends string, K extends ColumnKind, R extends boolean = false>(
@@ -38,8 +45,9 @@ function c<N extends string, K extends ColumnKind, R extends boolean = false>(
   doc: string,
   falco = '',
   required?: R,
-): { readonly name: N; readonly kind: K; readonly doc: string; readonly falco: string; readonly required: R } {
-  return { name, kind, doc, falco, required: (required ?? false) as R };
+  since?: string,
+): { readonly name: N; readonly kind: K; readonly doc: string; readonly falco: string; readonly required: R; readonly since?: string } {
+  return since === undefined ? { name, kind, doc, falco, required: (required ?? false) as R } : { name, kind, doc, falco, required: (required ?? false) as R, since };
 }
 
 export const COLUMNS = [
@@ -47,6 +55,7 @@ export const COLUMNS = [
   c('ts', 'timestamp', 'When the event happened (for a completed syscall: its exit).', 'evt.rawtime, evt.time, evt.time.iso8601, evt.datetime', true),
   c('num', 'uint64', 'Event number, from 1, in capture order; snapshot and statistics rows have their own numbers too.', 'evt.num', true),
   c('type', 'string', 'Event type: the syscall name (`openat`, `execve`), or a record type (`snapshot_proc`, `capture_stats`, …).', 'evt.type', true),
+  c('source', 'string', 'Event source of the row (`syscall`, or another source\'s name); null means `syscall` (every row of a 1.0 trace, and the capture\'s rows, which are all syscall events).', 'evt.source', false, '1.1'),
   c('dir', 'string', '`<` for an exit or a completed syscall, `>` for an enter event (only in traces read from .scap). Null for snapshot rows.', 'evt.dir'),
   c('cpu', 'int16', 'CPU the event ran on; -1 for records that belong to no CPU.', 'evt.cpu'),
   c('tid', 'int32', 'Thread id (in the initial pid namespace).', 'thread.tid, proc.tid'),
@@ -121,11 +130,18 @@ export const COLUMNS = [
   c('n_events', 'uint64', 'Events the kernel side saw since the capture started (on this cpu, or all when cpu is -1).', 'tsfalco trace info'),
   c('n_drops', 'uint64', 'Events dropped since the capture started (ring buffer full, or filtered for lack of room).', 'tsfalco trace info, syscall_event_drops'),
 
+  // --- other sources ------------------------------------------------------------------------
+  c('payload', 'binary', 'The event of a source without columns of its own, as that source encodes it (a plugin event\'s data); null on syscall rows.', 'the source\'s fields', false, '1.1'),
+
   // --- generic fallback ---------------------------------------------------------------------
   c('extra', 'map', 'Arguments without a column of their own, as name → text; also the details of snapshot rows (machine: kernel, cpus, memory; container: runtime, labels).', 'evt.arg.<name> not listed above, evt.args'),
+
 ] as const satisfies readonly ColumnSpec[];
 
 export type ColumnName = (typeof COLUMNS)[number]['name'];
+
+/** The source of rows whose `source` is null. */
+export const DEFAULT_SOURCE = 'syscall';
 
 /** Record types that are not syscalls. Snapshot rows carry state a reader needs before events. */
 export const RECORD_TYPES = {

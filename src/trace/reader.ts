@@ -118,7 +118,10 @@ function openTraceFd(path: string, fd: number): TraceFile {
     throw new UserError(`${path}: an Arrow file, but not a tsfalco trace (${where} has no tsfalco.format_version metadata)`);
   }
   const version = parseFormatVersion(metadata.formatVersion);
-  if (!version) throw new UserError(`${path}: unreadable trace format version "${metadata.formatVersion}"`);
+  if (!version) {
+    const where = schemaMessage ? `the schema at byte ${schemaMessage.offset}` : 'the schema in its footer';
+    throw new UserError(`${path}: unreadable trace format version "${metadata.formatVersion}" (in ${where})`);
+  }
   if (version.major > FORMAT_VERSION.major) {
     throw new UserError(
       `${path}: trace format version ${metadata.formatVersion} is newer than this tsfalco supports (${FORMAT_VERSION.major}.x); upgrade tsfalco to read it`,

@@ -66,7 +66,8 @@ function isValid(data: Data, row: number): boolean {
 
 /** Yields each row of the batch with only its non-null columns set. */
 export function* batchEvents(batch: RecordBatch): Generator<TraceEvent> {
-  const columns = DECODERS.map(({ name, decode }) => ({
+  // A column of a later minor version than the trace's (`source` in a 1.0 trace) is absent: null.
+  const columns = DECODERS.filter(({ name }) => batch.getChild(name) !== null).map(({ name, decode }) => ({
     name,
     decode,
     data: (batch.getChild(name) as Vector).data[0],

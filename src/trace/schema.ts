@@ -22,7 +22,7 @@ import {
 import { COLUMNS, type ColumnKind, type ColumnSpec } from './columns.js';
 
 /** The trace format version this code writes. Readers accept any minor version of major 1. */
-export const FORMAT_VERSION = { major: 1, minor: 0 } as const;
+export const FORMAT_VERSION = { major: 1, minor: 1 } as const;
 
 /** Keys of the schema metadata. Every value is a string (Arrow metadata is string → string). */
 export const META = {
@@ -121,7 +121,7 @@ export function schemaMismatch(schema: Schema): string | null {
     if (want !== have) return `column "${field.name}" is ${have ?? 'of a damaged type'}, a tsfalco trace's is ${want}`;
   }
   // Every 1.x trace has all the columns of 1.0 (later minors only add).
-  const missing = COLUMNS.find((c) => !seen.has(c.name));
+  const missing = COLUMNS.find((c) => c.since === undefined && !seen.has(c.name));
   return missing ? `column "${missing.name}" is missing` : null;
 }
 

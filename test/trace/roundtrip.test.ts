@@ -18,6 +18,7 @@ function fullEvent(i: number): TraceEvent {
     ts: 1_700_000_000_123_456_789n + BigInt(i),
     num: BigInt(i + 1),
     type: ['openat', 'execve', 'connect', 'snapshot_proc'][i % 4],
+    source: i % 3 ? 'syscall' : 'k8s_audit',
     dir: i % 2 ? '<' : '>',
     cpu: i % 3,
     tid: 4_000_000 + i,
@@ -60,6 +61,7 @@ function fullEvent(i: number): TraceEvent {
     prot: 7,
     name: 'memfd:payload',
     buffer: new Uint8Array([0, 1, 2, 255, i & 255]),
+    payload: new Uint8Array([123, 125, i & 255]),
     exe: 'nc',
     exepath: '/usr/bin/nc.openbsd',
     args: ['-e', '/bin/sh', '', `10.0.0.${i % 250}`],
@@ -117,7 +119,7 @@ describe('trace round trip', () => {
     expect(batches).toBe(8);
     expect(ending.complete).toBe(true);
     expect(back).toEqual(events);
-    expect(metadata).toMatchObject({ formatVersion: '1.0', host: 'testhost', kernel: '6.1.0 test', bootTimeNs: 123n, source: 'test:roundtrip', capture: { events: 'default' } });
+    expect(metadata).toMatchObject({ formatVersion: '1.1', host: 'testhost', kernel: '6.1.0 test', bootTimeNs: 123n, source: 'test:roundtrip', capture: { events: 'default' } });
   });
 
   it('gives back the same rows uncompressed, and LZ4 makes the file smaller', () => {
@@ -145,7 +147,7 @@ describe('trace round trip', () => {
     expect(batches.reduce((n, b) => n + b.numRows, 0)).toBe(events.length);
     expect(batches[6].getChild('path')!.get(0)).toBe('/etc/shadow-42');
     expect(batches[7].getChild('path')!.get(0)).toBeNull(); // row 49 is a sparse event
-    expect(schemaMetadata.get('tsfalco.format_version')).toBe('1.0');
+    expect(schemaMetadata.get('tsfalco.format_version')).toBe('1.1');
   });
 
   it('writes a readable file with no events at all', () => {

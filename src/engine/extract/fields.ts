@@ -7,7 +7,7 @@ import { basename, dirname } from '../state/paths.js';
 import type { FdInfo, ThreadInfo } from '../state/types.js';
 import { EC } from '../../scap/event-table.js';
 import { cgroupEntriesFor, sinspCgroupEntry } from '../../scap/state-blocks.js';
-import { eventInfoOf } from './event-args.js';
+import { eventInfoOf, setBufferDisplayLimit } from './event-args.js';
 import { argRaw, argText, argsText } from './params.js';
 import { withSinspRules } from './sinsp-fields.js';
 import { groupNameOf, userNameOf, userOf } from '../state/users.js';
@@ -833,7 +833,8 @@ function numberValue(n: Numbering, c: Cursor): void {
  * string field decided at most once per distinct value, whatever the number of rules that
  * contain it.
  */
-export function newSyscallProvider() {
+export function newSyscallProvider(options: { bufferDisplayLimit?: number } = {}) {
+  if (options.bufferDisplayLimit !== undefined) setBufferDisplayLimit(options.bufferDisplayLimit);
   const slots = new Map<string, Extractor>();
   const numberings = new Map<string, Numbering>();
   const checks = new WeakMap<object, (cursor: unknown) => boolean>();
