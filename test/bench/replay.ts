@@ -23,8 +23,14 @@
  *    out and counted), in the same run; prints both times and the ratio. Otherwise says why the
  *    comparison is skipped.
  *
+ * 4. Another build (BENCH_BASELINE_TSFALCO: the bin/run.js of a build of another commit): the
+ *    one-worker replay run alternately with this build's, BENCH_BASELINE_RUNS times each
+ *    (default 3); the best rate of each, their ratio (this build / the baseline), and whether
+ *    the two printed the same alerts.
+ *
  * Environment: BENCH_TRACE, BENCH_MIN_EVENTS, BENCH_RECAPTURE=1 (capture again),
- * BENCH_ITERATIONS (workload iterations for the first capture attempt), BENCH_SYSDIG=0 (skip sysdig).
+ * BENCH_ITERATIONS (workload iterations for the first capture attempt), BENCH_SYSDIG=0 (skip sysdig),
+ * BENCH_BASELINE_TSFALCO, BENCH_BASELINE_RUNS.
  * The machine is shared: compare numbers of one run, and run it twice when in doubt.
  */
 import { spawnSync } from 'node:child_process';
@@ -168,9 +174,9 @@ function timed(cmd: string, args: string[], stdoutFile: string): { status: numbe
   return { status: r.status, stderr: r.stderr ?? '', wall: m ? Number(m[2]) : wall, peakKiB: m ? Number(m[1]) : null, cpu: m ? Number(m[3]) + Number(m[4]) : null };
 }
 
-function replay(traces: string[], workers: number): Run {
-  const out = join(tmp, `replay-${workers}.out`);
-  const args = [BIN, 'replay', ...traces, ...RULES.flatMap((f) => ['-r', f]), '--workers', String(workers)];
+function replay(traces: string[], workers: number, bin = BIN, label = ''): Run {
+  const out = join(tmp, `replay-${workers}${label}.out`);
+  const args = [bin, 'replay', ...traces, ...RULES.flatMap((f) => ['-r', f]), '--workers', String(workers)];
   const r = timed(process.execPath, args, out);
   if (r.status !== 0) fail(`tsfalco replay failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
   const m = /Events: ([\d,]+) in ([\d.]+)s \(([\d,]+) events\/s\), alerts: ([\d,]+)/.exec(r.stderr);
@@ -262,4 +268,30 @@ function sysdigComparison(): void {
 }
 
 sysdigComparison();
+
+// --- 4. another build -------------------------------------------------------------------------
+
+function baselineComparison(): void {
+  const baseline = process.env.BENCH_BASELINE_TSFALCO;
+  if (!baseline) return say('baseline comparison: skipped (set BENCH_BASELINE_TSFALCO to the bin/run.js of another build)');
+  if (!existsSync(baseline)) fail(`BENCH_BASELINE_TSFALCO: ${baseline} does not exist`);
+  const runs = Math.max(1, Number(process.env.BENCH_BASELINE_RUNS ?? 3));
+  const mine: Run[] = [];
+  const theirs: Run[] = [];
+  // Alternated, so that both meet the same moments of a shared machine.
+  for (let i = 0; i < runs; i++) {
+    theirs.push(replay([TRACE], 1, baseline, '-baseline'));
+    mine.push(replay([TRACE], 1));
+  }
+  const best = (rs: Run[]) => Math.max(...rs.map((r) => r.events / r.replaySeconds));
+  const cpu = (rs: Run[]) => Math.min(...rs.map((r) => r.cpuSeconds ?? Infinity));
+  say(`baseline: ${baseline}`);
+  say(`  this build: best ${count(best(mine))} events/s of ${runs} (${mine.map((r) => count(r.events / r.replaySeconds)).join(', ')}); least CPU ${cpu(mine).toFixed(2)} s; peak RSS ${mine[0].peakKiB === null ? 'unknown' : mib(mine[0].peakKiB)}`);
+  say(`  baseline:   best ${count(best(theirs))} events/s of ${runs} (${theirs.map((r) => count(r.events / r.replaySeconds)).join(', ')}); least CPU ${cpu(theirs).toFixed(2)} s; peak RSS ${theirs[0].peakKiB === null ? 'unknown' : mib(theirs[0].peakKiB)}`);
+  const ratio = best(mine) / best(theirs);
+  say(`  this build / baseline: ${ratio.toFixed(3)} (events/s, best of each; goal at least 0.97: ${ratio >= 0.97 ? 'met' : 'not met'}); CPU seconds baseline / this build: ${(cpu(theirs) / cpu(mine)).toFixed(3)}`);
+  say(`  alerts: ${mine[0].outputHash === theirs[0].outputHash ? 'the same output' : 'DIFFERENT output'} (${count(mine[0].alerts)} and ${count(theirs[0].alerts)})`);
+}
+
+baselineComparison();
 rmSync(tmp, { recursive: true, force: true });
