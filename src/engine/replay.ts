@@ -80,11 +80,6 @@ function sourceCode(codes: Int32Array, valid: Uint8Array | null, row: number): n
   return valid === null || (valid.length > row >> 3 && (valid[row >> 3] & (1 << (row & 7))) !== 0) ? codes[row] : -1;
 }
 
-function allNull(valid: Uint8Array): boolean {
-  for (let i = 0; i < valid.length; i++) if (valid[i] !== 0) return false;
-  return true;
-}
-
 export function replayTrace(input: string | TraceSource, options: ReplayOptions): ReplayStats {
   const trace = typeof input === 'string' ? openTrace(input) : input;
   const started = performance.now();
@@ -149,9 +144,7 @@ export function replayTrace(input: string | TraceSource, options: ReplayOptions)
   try {
     batches: for (const view of batchViews(trace)) {
       const n = view.numRows;
-      const codes = view.source.values as Int32Array;
-      const valid = view.source.valid;
-      if (valid !== null && allNull(valid)) {
+      if (view.source.allNull()) {
         // Only syscall rows (the capture's batches, every 1.0 trace): one run.
         const replay = replayForCode(view, -1);
         if (replay === null) skip(view, -1, n);
@@ -163,6 +156,8 @@ export function replayTrace(input: string | TraceSource, options: ReplayOptions)
         continue;
       }
       // Runs of rows of one source.
+      const codes = view.source.values as Int32Array;
+      const valid = view.source.valid;
       let from = 0;
       while (from < n) {
         const code = sourceCode(codes, valid, from);

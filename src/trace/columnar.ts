@@ -39,8 +39,24 @@ export class Column {
   private w: Int32Array | null | undefined = undefined;
   private u = false;
 
-  constructor(private readonly loader: ((self: Column) => void) | null) {
+  /**
+   * `allNull`: known from the batch's field node without decoding (every row null), as a reader
+   * skipping such a column needs; undefined when not known (then the validity bitmap tells).
+   */
+  constructor(
+    private readonly loader: ((self: Column) => void) | null,
+    private readonly knownAllNull?: boolean,
+  ) {
     this.loaded = loader === null;
+  }
+
+  /** Whether every row of the column is null, decoding nothing when the batch says so. */
+  allNull(): boolean {
+    if (this.knownAllNull !== undefined) return this.knownAllNull;
+    const valid = this.valid;
+    if (valid === null) return false;
+    for (let i = 0; i < valid.length; i++) if (valid[i] !== 0) return false;
+    return true;
   }
 
   /** Fills the column (from its loader, or directly for eagerly built columns). */
@@ -547,13 +563,16 @@ export class ColumnarDecoder {
     const dictionaries = this.dictionaries;
     const pool = this.pool;
     let released = false;
-    const columns = this.layouts.map((l) => new Column((self) => {
-      try {
-        fill(self, b, l, dictionaries);
-      } catch (err) {
-        onError(err);
-      }
-    }));
+    const columns = this.layouts.map((l) => {
+      const node = b.node(l.node);
+      return new Column((self) => {
+        try {
+          fill(self, b, l, dictionaries);
+        } catch (err) {
+          onError(err);
+        }
+      }, node.length > 0 && node.nullCount === node.length);
+    });
     // Uncompressed, reading a column costs no decompression: check them all now, so that
     // damage is found whichever columns the reader uses.
     if (!header.compression) for (const c of columns) void c.values;
