@@ -113,7 +113,7 @@ describe('compileCondition: numbers, booleans, IPs, buffers, lists', () => {
     expect(ev('len(fd.name) = 16', c)).toBe(true);
     expect(ev('b64(proc.cmdline) = hello', c)).toBe(true);
     expect(ev('proc.name = val(proc.pname)', c)).toBe(true);
-    expect(ev('proc.name != val(proc.pname)', c)).toBe(true === false);
+    expect(ev('proc.name != val(proc.pname)', c)).toBe(false);
     expect(ev('len(proc.name) < len(fd.name)', c)).toBe(true);
   });
 });
