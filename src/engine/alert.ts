@@ -1,5 +1,4 @@
-import { PRIORITY_DEBUG, type Priority } from '../config/priority.js';
-import type { CompiledRule } from '../rules/load/index.js';
+import { type CompiledRule, PRIORITY_DEBUG, type Priority } from '../rules/load/index.js';
 import type { Cursor } from './cursor.js';
 
 /**

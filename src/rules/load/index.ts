@@ -38,7 +38,7 @@ export { formatResult, filePlace } from './human.js';
 export { checkOutputFormat } from './checks.js';
 export { selectRules, matchesWildcard, SelectionError, type SelectableRule, type SelectionOptions } from './selection.js';
 export { appendOutputExtras, suggestedFieldFormat } from './append-output.js';
-export { parsePriority, formatPriority, PRIORITY_NAMES, type Priority } from './priority.js';
+export { parsePriority, formatPriority, PRIORITY_DEBUG, PRIORITY_NAMES, type Priority } from './priority.js';
 export { ENGINE_VERSION, parseSemver, formatSemver } from './version.js';
 export { isCatalogField, type LoaderSource } from './sources.js';
 export { buildExceptionCondition, quoteItem } from './exceptions.js';
